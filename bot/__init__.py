@@ -1,0 +1,1 @@
+"""Adapter for Microsoft Teams (botbuilder). The only package besides dialogs/ that imports botbuilder."""

@@ -1,0 +1,1 @@
+"""Microsoft Graph adapter (msgraph-sdk, azure-identity) and a loopback Graph emulator."""

@@ -1,0 +1,6 @@
+"""Imports every module that defines tables, so the metadata is complete.
+
+Add a line here when a new `store/*` module declares tables.
+"""
+
+import store.tables  # noqa: F401
