@@ -1,1 +1,4 @@
-"""Adapter for Microsoft Teams (botbuilder). The only package besides dialogs/ that imports botbuilder."""
+"""Adapter for Microsoft Teams (botbuilder).
+
+With dialogs/, the only package that imports botbuilder.
+"""
