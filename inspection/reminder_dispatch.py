@@ -1,0 +1,299 @@
+"""One scheduler tick: ask the planner what is due now, claim it in the outbox, send it.
+
+Exactly once: every reminder item's idempotency key is claimed in the outbox (a unique key;
+claims for one inspection happen in one transaction) before anything is sent, then marked sent
+or failed. A restart finds today's keys already sent; a second instance finds them claimed; a
+failed send is retried on a later tick while the reminder is still worth sending and is shown
+to the lead inspector in the meantime.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal, Protocol
+
+from inspection.calendar import WorkingCalendar
+from inspection.clock import Clock, local_today
+from inspection.errors import Forbidden, InspectionError, NotFound
+from inspection.frameworks import Framework, FrameworkRegistry
+from inspection.improvements import AreaForImprovement
+from inspection.inspections import timeline_for
+from inspection.model import Inspection, InspectionStatus
+from inspection.notifier import DeliveryStatus, Notifier
+from inspection.reminder_messages import Digest, digests
+from inspection.reminders import (
+    ChecklistSource,
+    ReminderItem,
+    ReminderState,
+    RequestSource,
+    Snooze,
+    due_now,
+    items_on,
+)
+from inspection.repository import InspectionRepository
+
+log = logging.getLogger(__name__)
+
+OutboxStatus = Literal["claimed", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    key: str
+    inspection_id: int
+    rule: str
+    subject: str
+    due_on: date
+    recipient: str
+    status: OutboxStatus
+    summary: str = ""
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+
+
+class Outbox(Protocol):
+    async def claim(
+        self,
+        inspection_id: int,
+        items: Sequence[ReminderItem],
+        *,
+        now: datetime,
+        token: str,
+        lease: timedelta,
+    ) -> set[str]:
+        """Atomically claim the keys nobody has sent or is sending; returns those claimed.
+
+        A failed key whose retry time has come, or a claim older than `lease` (its instance
+        died mid-send), may be claimed again.
+        """
+        ...
+
+    async def mark_sent(
+        self, keys: Sequence[str], *, token: str, now: datetime, activity_id: str | None
+    ) -> None: ...
+
+    async def mark_failed(
+        self, keys: Sequence[str], *, token: str, now: datetime, detail: str, retry_at: datetime
+    ) -> None: ...
+
+    async def failures(self, inspection_id: int) -> list[OutboxEntry]:
+        """Reminders that could not be delivered (newest first), for the lead inspector."""
+        ...
+
+    async def entries(self, inspection_id: int) -> list[OutboxEntry]: ...
+
+    async def snoozes(self, inspection_ids: Sequence[int], today: date) -> list[Snooze]:
+        """Snoozes still in force on or after `today`."""
+        ...
+
+    async def snooze(self, snooze: Snooze, *, by: str, now: datetime) -> None: ...
+
+
+class ImprovementSource(Protocol):
+    async def for_inspections(
+        self, inspection_ids: list[int]
+    ) -> dict[int, list[AreaForImprovement]]: ...
+
+
+@dataclass
+class TickReport:
+    inspections: int = 0
+    messages_sent: int = 0
+    items_sent: int = 0
+    messages_failed: int = 0
+    already_claimed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class ReminderDispatcher:
+    def __init__(
+        self,
+        *,
+        inspections: InspectionRepository,
+        frameworks: FrameworkRegistry,
+        outbox: Outbox,
+        notifier: Notifier,
+        clock: Clock,
+        checklist: ChecklistSource | None = None,
+        requests: RequestSource | None = None,
+        improvements: ImprovementSource | None = None,
+        extra_closures: Iterable[date] = (),
+        delayed_after: timedelta = timedelta(hours=1),
+        retry_after: timedelta = timedelta(minutes=15),
+        lease: timedelta = timedelta(minutes=10),
+        instance: str | None = None,
+    ) -> None:
+        self._inspections = inspections
+        self._frameworks = frameworks
+        self._outbox = outbox
+        self._notifier = notifier
+        self._clock = clock
+        self._checklist = checklist
+        self._requests = requests
+        self._improvements = improvements
+        self._closures = tuple(extra_closures)
+        self._calendars: dict[str, WorkingCalendar] = {}
+        self.delayed_after = delayed_after
+        self.retry_after = retry_after
+        self.lease = lease
+        self.instance = instance or uuid.uuid4().hex[:12]
+
+    def calendar(self, framework: Framework) -> WorkingCalendar:
+        found = self._calendars.get(framework.key)
+        if found is None:
+            found = self._calendars[framework.key] = framework.calendar_for(self._closures)
+        return found
+
+    async def state(
+        self,
+        inspection: Inspection,
+        *,
+        snoozes: Sequence[Snooze] = (),
+        improvements: Sequence[AreaForImprovement] = (),
+    ) -> ReminderState:
+        assert inspection.id is not None
+        framework = self._frameworks.get(inspection.framework)
+        missing = tuple(await self._checklist.missing(inspection.id)) if self._checklist else None
+        requests = tuple(await self._requests.snapshot(inspection.id)) if self._requests else ()
+        return ReminderState(
+            inspection=inspection,
+            framework=framework,
+            timeline=timeline_for(inspection, self._frameworks),
+            calendar=self.calendar(framework),
+            missing_items=missing,
+            requests=requests,
+            improvements=tuple(improvements),
+            snoozes=tuple(snoozes),
+        )
+
+    async def _states(self, inspections: list[Inspection]) -> list[ReminderState]:
+        ids = [i.id for i in inspections if i.id is not None]
+        today = min(
+            (local_today(self._clock, self._frameworks.get(i.framework).zone) for i in inspections),
+            default=self._clock.now().date(),
+        )
+        snoozes = await self._outbox.snoozes(ids, today)
+        by_inspection: dict[int, list[Snooze]] = {}
+        for snooze in snoozes:
+            by_inspection.setdefault(snooze.inspection_id, []).append(snooze)
+        areas = await self._improvements.for_inspections(ids) if self._improvements else {}
+        states = []
+        for inspection in inspections:
+            assert inspection.id is not None
+            try:
+                states.append(
+                    await self.state(
+                        inspection,
+                        snoozes=by_inspection.get(inspection.id, ()),
+                        improvements=areas.get(inspection.id, ()),
+                    )
+                )
+            except InspectionError as exc:
+                log.warning("inspection %s skipped: %s", inspection.id, exc)
+        return states
+
+    async def tick(self) -> TickReport:
+        """Send everything due by now that has not been sent; safe to run at any moment."""
+        report = TickReport()
+        now = self._clock.now()
+        active = [
+            i
+            for i in await self._inspections.list_all()
+            if i.status != InspectionStatus.CLOSED and i.id is not None
+        ]
+        report.inspections = len(active)
+        for state in await self._states(active):
+            inspection = state.inspection
+            assert inspection.id is not None
+            try:
+                due = due_now(state, now)
+            except InspectionError as exc:
+                report.errors.append(f"inspection {inspection.id}: {exc}")
+                continue
+            if not due:
+                continue
+            token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+            claimed = await self._outbox.claim(
+                inspection.id, due, now=now, token=token, lease=self.lease
+            )
+            report.already_claimed += len(due) - len(claimed)
+            mine = [item for item in due if item.key in claimed]
+            for digest in digests(mine, inspection, now, delayed_after=self.delayed_after):
+                await self._send(digest, token, report)
+        return report
+
+    async def _send(self, digest: Digest, token: str, report: TickReport) -> None:
+        now = self._clock.now()
+        try:
+            delivery = await self._notifier.send(digest.message)
+        except Exception as exc:  # a notifier bug must not lose the claim: keep it as failed
+            log.exception("sending reminders failed")
+            status, detail, activity = DeliveryStatus.FAILED, f"{type(exc).__name__}: {exc}", None
+        else:
+            status, detail, activity = delivery.status, delivery.detail, delivery.activity_id
+        if status == DeliveryStatus.SENT:
+            await self._outbox.mark_sent(digest.keys, token=token, now=now, activity_id=activity)
+            report.messages_sent += 1
+            report.items_sent += len(digest.items)
+            return
+        if status == DeliveryStatus.NO_CONVERSATION and not detail:
+            detail = "the bot has no conversation there yet; ask them to open a chat with the bot"
+        await self._outbox.mark_failed(
+            digest.keys, token=token, now=now, detail=detail or status.value,
+            retry_at=now + self.retry_after,
+        )  # fmt: skip
+        report.messages_failed += 1
+
+    async def preview(self, inspection_id: int, day: date) -> list[Digest]:
+        """A dry run: the messages `day` would bring, as if each tick ran on time."""
+        inspection = await self._inspections.get(inspection_id)
+        snoozes = await self._outbox.snoozes([inspection_id], day)
+        areas = (
+            (await self._improvements.for_inspections([inspection_id])).get(inspection_id, [])
+            if self._improvements
+            else []
+        )
+        state = await self.state(inspection, snoozes=snoozes, improvements=areas)
+        items = items_on(state, day)
+        by_time: dict[datetime, list[ReminderItem]] = {}
+        for item in items:
+            by_time.setdefault(item.due_at, []).append(item)
+        found: list[Digest] = []
+        for moment in sorted(by_time):
+            found += digests(by_time[moment], inspection, moment, delayed_after=self.delayed_after)
+        return found
+
+    async def snooze(self, inspection_id: int, series: Sequence[str], by: str) -> date:
+        """'Snooze 1 day': quiet these series until the end of the next working day.
+
+        People may snooze their own reminders and the channel's, never someone else's (a link
+        officer cannot silence the director's escalation).
+        """
+        inspection = await self._inspections.get(inspection_id)
+        if inspection.role_of(by) is None:
+            raise Forbidden("only people in this inspection can snooze its reminders")
+        if not series:
+            raise NotFound("this card has no reminders to snooze; it may be out of date")
+        framework = self._frameworks.get(inspection.framework)
+        today = local_today(self._clock, framework.zone)
+        until = self.calendar(framework).next_working_day(today, inclusive=False)
+        for one in series:
+            parts = one.split("|")
+            if len(parts) != 4:
+                raise NotFound("this card's snooze button is out of date; wait for the next one")
+            recipient = parts[2]
+            if recipient not in ("channel", f"person:{by}"):
+                raise Forbidden("you can snooze your own reminders and the channel's, not others'")
+        now = self._clock.now()
+        for one in series:
+            await self._outbox.snooze(Snooze(inspection_id, one, until), by=by, now=now)
+        return until
+
+    async def failures(self, inspection_id: int) -> list[OutboxEntry]:
+        return await self._outbox.failures(inspection_id)
