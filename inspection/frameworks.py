@@ -7,7 +7,7 @@ inspectorate. A bad file is refused with a message naming the file, the field an
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from inspection.calendar import CalendarSpec, WorkingCalendar
 from inspection.errors import ConfigurationError
+from inspection.reminder_rules import ReminderRule, check_reminder_rules
 
 BUILTIN_RULES_DIR = Path(__file__).parent / "rules"
 
@@ -167,8 +168,10 @@ class ChecklistItemSpec(_Strict):
     content_hints: tuple[str, ...] = ()
     sub_items: tuple[ChecklistSubItem, ...] = ()
     sub_lists: tuple[ChecklistSubItem, ...] = ()
-    # Named content checks with their parameters (see inspection/checks).
+    # Named content checks with their parameters (see inspection/documents/checks.py).
     checks: Mapping[str, Any] = Field(default_factory=dict)
+    # One document only: any newer file supersedes the older, whatever its name (the SER).
+    single_file: bool = False
 
 
 class RequestRules(_Strict):
@@ -200,7 +203,19 @@ class Framework(_Strict):
     improvement: ImprovementRules | None = None
     kit_meeting_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     reminder_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    reminders: tuple[Mapping[str, Any], ...] = ()
+    reminders: tuple[ReminderRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _reminders_match_timeline(self) -> Framework:
+        problem = check_reminder_rules(
+            self.reminders,
+            {rule.key: rule.actual is not None for rule in self.timeline},
+            has_improvement=self.improvement is not None,
+            has_checklist=bool(self.checklist),
+        )
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @model_validator(mode="after")
     def _anchors_defined(self) -> Framework:
@@ -288,7 +303,10 @@ def load_framework(path: Path) -> Framework:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigurationError(f"{path}: not valid YAML{where}: {problem}") from exc
     framework = parse_framework(data, str(path))
     if framework.key != path.stem:
         raise ConfigurationError(
@@ -325,8 +343,11 @@ class FrameworkRegistry:
                 f"unknown framework {key!r}; known frameworks: {', '.join(sorted(self._by_key))}"
             ) from None
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Framework]:
         return iter(self._by_key.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
 
     def keys(self) -> list[str]:
         return sorted(self._by_key)
