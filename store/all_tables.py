@@ -4,3 +4,4 @@ Add a line here when a new `store/*` module declares tables.
 """
 
 import store.tables  # noqa: F401
+import store.outbox  # noqa: F401
