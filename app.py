@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import common, inspections, timeline
+from cli import common, documents, inspections, timeline
 
 # Each module adds its sub-commands; the order is the order in `--help`.
-COMMAND_MODULES = [timeline, inspections]
+COMMAND_MODULES = [timeline, inspections, documents]
 
 
 def build_parser() -> argparse.ArgumentParser:
