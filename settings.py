@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         default="MultiTenant", alias="MicrosoftAppType"
     )
 
+    # --- Teams bot (issue 9) --------------------------------------------------------------
+    # Largest activity accepted on /api/messages (Teams messages are at most about 100 KB).
+    bot_max_request_bytes: int = Field(
+        default=512_000, ge=16_000, le=10_000_000, alias="BOT_MAX_REQUEST_BYTES"
+    )
+    # Seconds to finish in-flight turns on shutdown.
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, le=120, alias="SHUTDOWN_GRACE_SECONDS"
+    )
+
     @field_validator("extra_closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:

@@ -4,4 +4,7 @@ Add a line here when a new `store/*` module declares tables.
 """
 
 import store.tables  # noqa: F401
+import store.conversations  # noqa: F401
+import store.files  # noqa: F401
+import store.requests  # noqa: F401
 import store.outbox  # noqa: F401

@@ -1,0 +1,165 @@
+"""The Bot Framework adapter, built from settings.
+
+botbuilder 4.17 builds a connector client and a user-token client for every turn (msrest's
+retry policy makes each cost milliseconds of CPU); `ReusingAuthentication` keeps one connector
+client per (service URL, audience, app id) and one user-token client per app id instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import requests
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+
+from settings import Settings
+
+log = logging.getLogger("bot.adapter")
+T = TypeVar("T")
+
+
+class _Config:
+    """The attribute names botbuilder's configuration objects expect."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.microsoft_app_id
+        self.APP_PASSWORD = settings.microsoft_app_password
+        self.APP_TENANTID = settings.microsoft_app_tenant_id
+        self.APP_TYPE = settings.microsoft_app_type
+
+
+class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
+    def __init__(self, inner: ConnectorFactory, cache: dict[tuple[str, ...], Any], key: str):
+        self._inner = inner
+        self._cache = cache
+        self._key = key
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        cache_key = (self._key, service_url, audience or "")
+        client = self._cache.get(cache_key)
+        if client is None:
+            client = await self._inner.create(service_url, audience)
+            self._cache[cache_key] = client
+        return client
+
+
+class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+    """Delegates authentication; caches the clients it creates."""
+
+    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+        self._inner = inner
+        self._connectors: dict[tuple[str, ...], Any] = {}
+        self._token_clients: dict[str, UserTokenClient] = {}
+
+    @staticmethod
+    def _app_key(identity: ClaimsIdentity | None) -> str:
+        claims = getattr(identity, "claims", None) or {}
+        return str(claims.get("aud") or claims.get("appid") or "")
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str
+    ) -> AuthenticateRequestResult:
+        result = await refuse_bad_tokens(self._inner.authenticate_request(activity, auth_header))
+        if result.connector_factory is not None:
+            result.connector_factory = _ReusingConnectorFactory(
+                result.connector_factory,
+                self._connectors,
+                f"{self._app_key(result.claims_identity)}|{result.audience or ''}",
+            )
+        return result
+
+    async def authenticate_streaming_request(
+        self, auth_header: str, channel_id_header: str
+    ) -> AuthenticateRequestResult:
+        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return _ReusingConnectorFactory(
+            self._inner.create_connector_factory(claims_identity),
+            self._connectors,
+            f"{self._app_key(claims_identity)}|proactive",
+        )
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        key = self._app_key(claims_identity)
+        client = self._token_clients.get(key)
+        if client is None:
+            client = await self._inner.create_user_token_client(claims_identity)
+            self._token_clients[key] = client
+        return client
+
+    def create_bot_framework_client(self) -> Any:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return str(self._inner.get_originating_audience())
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        return await self._inner.authenticate_channel_request(auth_header)
+
+    async def close(self) -> None:
+        for client in self._connectors.values():
+            closer = getattr(client, "close", None)
+            if closer is not None:
+                try:
+                    await closer()
+                except Exception:  # closing at shutdown: nothing useful to do with an error
+                    log.debug("connector client did not close cleanly", exc_info=True)
+        self._connectors.clear()
+
+
+def build_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingAuthentication]:
+    if settings.local_mode:
+        log.warning(
+            "LOCAL MODE: MicrosoftAppId is empty, so requests to /api/messages are NOT "
+            "authenticated. Use this only on your own machine or with the Teams emulator; set "
+            "MicrosoftAppId and MicrosoftAppPassword to run for real."
+        )
+    authentication = ReusingAuthentication(
+        ConfigurationBotFrameworkAuthentication(_Config(settings))
+    )
+    adapter = CloudAdapter(authentication)
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        # Handlers already turn user mistakes into replies; this is for everything else.
+        log.error("unhandled error in a turn", exc_info=error)
+        if context.activity is not None and context.activity.type == ActivityTypes.message:
+            try:
+                await context.send_activity(
+                    "Sorry, something went wrong on my side. Try again in a minute; if it keeps "
+                    "happening, tell your administrator."
+                )
+            except Exception:  # the connector itself may be what failed
+                log.warning("could not send the apology", exc_info=True)
+
+    adapter.on_turn_error = on_error
+    return adapter, authentication
+
+
+# --- Bad tokens are a 401, not a 500 (issue 7) -----------------------------------------------
+async def refuse_bad_tokens(authenticating: Awaitable[T]) -> T:
+    """botframework-connector raises a bare `Exception` or a PyJWT error for an expired,
+    forged, unsigned (`alg: none`) or wrongly endorsed token, and only `PermissionError` for
+    the rest; CloudAdapter answers 401 only for `PermissionError`. Failing to fetch the signing
+    keys (a network problem, not the caller's fault) is left alone."""
+    try:
+        return await authenticating
+    except (PermissionError, requests.RequestException):
+        raise
+    except Exception as exc:  # the SDK's own type for "this token is not valid"
+        log.info("refused a Bot Framework token", extra={"reason": type(exc).__name__})
+        raise PermissionError("invalid Bot Framework token") from exc

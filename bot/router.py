@@ -1,0 +1,433 @@
+"""The command router: every command, card action and phrase the bot understands, built at start.
+
+How to add a command (e.g. `bot/commands/requests.py`):
+
+    from bot.router import Reply, Router, Turn
+    from bot.services import Services
+    from inspection.model import INSPECTOR_ROLES
+
+    def register(router: Router, services: Services) -> None:
+        @router.command("requests", roles=INSPECTOR_ROLES | PROVIDER_ROLES,
+                        help="List information requests", usage="requests [open|overdue|all]")
+        async def list_requests(turn: Turn) -> Reply:
+            inspection = turn.require_inspection()   # resolved before the handler runs
+            ...
+            return Reply(text="...", card={...})      # Adaptive Card 1.5 JSON, optional
+
+        @router.intent(r"what'?s outstanding", name="outstanding", roles=..., help="...")
+        async def show_outstanding(turn: Turn) -> Reply: ...
+
+        @router.action("close_request", roles=INSPECTOR_ROLES)   # card button data {"action": ...}
+        async def close_from_card(turn: Turn) -> Reply:
+            request_id = turn.data_str("request_id")   # tampered/missing data -> clear reply
+            return Reply(card=..., update=True)        # replaces the card the button was on
+
+then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
+
+- A command matches the start of the message, with or without a leading "/", case-insensitive,
+  after the bot's @mention is removed; `turn.args` is the rest of the message.
+- `roles=None` means anyone, without an inspection; any other value means the turn must be about
+  an inspection (resolved from the channel or the conversation, or the user is asked which) and
+  the user must hold one of those roles in it. `needs_inspection=True` with `roles=None` asks
+  for an inspection without limiting who may use the command (any role in the inspection).
+- Handlers return a `Reply`; they never send. `turn.progress(text)` may post an interim
+  message during a long command ("setting up files ...").
+- Raise a domain `InspectionError` for anything the user got wrong: its message is the reply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from inspection.errors import InspectionError, NotFound, Unavailable
+from inspection.model import Inspection, Role
+
+log = logging.getLogger("bot.router")
+
+ConversationKind = Literal["channel", "personal", "groupChat"]
+UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
+# Teams accepts about 28 KB per message; nobody types a command this long.
+MAX_COMMAND_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class User:
+    """Who sent the turn: the Teams user id (29:...), the Entra object id and a display name."""
+
+    teams_id: str
+    aad_object_id: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Another person @mentioned in the message (the bot's own mention is removed)."""
+
+    teams_id: str
+    name: str
+    text: str  # the mention markup as it appears in the message, e.g. "<at>Sam</at>"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    content_type: str
+    content_url: str | None = None
+    content: Any = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message (or card button press) as the router sees it: no botbuilder types here."""
+
+    text: str
+    user: User
+    conversation_id: str
+    kind: ConversationKind
+    channel_id: str | None = None  # Teams channel id when in a channel
+    team_id: str | None = None
+    tenant_id: str | None = None
+    mentions: tuple[Mention, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    # Data of a card button (Action.Submit / Action.Execute); None for a typed message.
+    data: Mapping[str, Any] | None = None
+    # The activity holding the card whose button was pressed (for update in place).
+    card_activity_id: str | None = None
+    # Filled by the router before a handler that needs an inspection runs.
+    inspection: Inspection | None = None
+    role: Role | None = None
+    args: str = ""
+    command: str = ""
+    progress: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
+    # Adapter-specific helpers (e.g. resolving an @mention to an Entra id); see bot/teams.py.
+    extras: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def require_inspection(self) -> Inspection:
+        if self.inspection is None or self.inspection.id is None:
+            raise NotFound("this command needs an inspection; run it in the inspection's channel")
+        return self.inspection
+
+    @property
+    def inspection_id(self) -> int:
+        inspection_id = self.require_inspection().id
+        assert inspection_id is not None
+        return inspection_id
+
+    def data_str(self, key: str, *, max_length: int = 200) -> str:
+        """A text value from the card's data; a missing or odd value is refused clearly."""
+        value = (self.data or {}).get(key)
+        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+            raise InvalidCardData(key)
+        return value.strip()
+
+    def data_int(self, key: str) -> int:
+        value = (self.data or {}).get(key)
+        if isinstance(value, bool):
+            raise InvalidCardData(key)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().isdigit() and len(value) < 12:
+            return int(value)
+        raise InvalidCardData(key)
+
+    async def say(self, text: str) -> None:
+        """An interim message while a long command runs."""
+        if self.progress is not None:
+            await self.progress(text)
+
+
+class InvalidCardData(InspectionError):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"That button's data is missing or not valid ({key}). The card may be out of date: "
+            "type the command again to get a fresh one."
+        )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler wants said: text and/or an Adaptive Card (schema 1.5)."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    # Replace the card whose button was pressed instead of posting a new message.
+    update: bool = False
+    # Or replace a specific earlier message of the bot.
+    update_activity_id: str | None = None
+    # Extra messages to post after this one (e.g. a card after a short confirmation).
+    more: tuple[Reply, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.text is None and self.card is None and not self.more:
+            raise ValueError("a Reply needs text, a card or more replies")
+
+
+Handler = Callable[[Turn], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    handler: Handler
+    kind: Literal["command", "intent", "action"]
+    roles: frozenset[Role] | None = None
+    needs_inspection: bool = False
+    help: str = ""
+    usage: str = ""
+    pattern: re.Pattern[str] | None = None
+    hidden: bool = False
+
+    @property
+    def wants_inspection(self) -> bool:
+        return self.needs_inspection or self.roles is not None
+
+
+Next = Callable[[Turn], Awaitable[Reply]]
+Middleware = Callable[[Turn, Route, Next], Awaitable[Reply]]
+
+
+def normalise(text: str) -> str:
+    """Lower case, single spaces, no leading slash, no trailing punctuation."""
+    text = " ".join(text.replace("\u00a0", " ").split())
+    return text.lstrip("/").strip().rstrip("?!. ").lower()
+
+
+class Router:
+    """Commands, intents (natural phrasings) and card actions, with middleware around them."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Route] = {}
+        self._intents: list[Route] = []
+        self._actions: dict[str, Route] = {}
+        self._middleware: list[Middleware] = []
+
+    # --- registration ------------------------------------------------------------------------
+    def command(
+        self,
+        name: str,
+        *,
+        roles: Collection[Role] | None = None,
+        help: str,
+        usage: str = "",
+        needs_inspection: bool = False,
+        hidden: bool = False,
+        aliases: Sequence[str] = (),
+    ) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            for word in (name, *aliases):
+                key = normalise(word)
+                if key in self._commands:
+                    raise ValueError(f"command {key!r} is registered twice")
+                self._commands[key] = Route(
+                    name=normalise(name),
+                    handler=handler,
+                    kind="command",
+                    roles=frozenset(roles) if roles is not None else None,
+                    needs_inspection=needs_inspection,
+                    help=help,
+                    usage=usage or name,
+                    hidden=hidden or word != name,
+                )
+            return handler
+
+        return decorate
+
+    def intent(
+        self,
+        pattern: str,
+        *,
+        name: str,
+        roles: Collection[Role] | None = None,
+        help: str = "",
+        needs_inspection: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """A natural phrasing matched anywhere in the message (regex, case-insensitive)."""
+        compiled = re.compile(pattern, re.IGNORECASE)
+
+        def decorate(handler: Handler) -> Handler:
+            self._intents.append(
+                Route(
+                    name=name,
+                    handler=handler,
+                    kind="intent",
+                    roles=frozenset(roles) if roles is not None else None,
+                    needs_inspection=needs_inspection,
+                    help=help,
+                    pattern=compiled,
+                )
+            )
+            return handler
+
+        return decorate
+
+    def action(
+        self,
+        name: str,
+        *,
+        roles: Collection[Role] | None = None,
+        needs_inspection: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """A card button: its data carries {"action": name, ...}."""
+
+        def decorate(handler: Handler) -> Handler:
+            if name in self._actions:
+                raise ValueError(f"card action {name!r} is registered twice")
+            self._actions[name] = Route(
+                name=name,
+                handler=handler,
+                kind="action",
+                roles=frozenset(roles) if roles is not None else None,
+                needs_inspection=needs_inspection,
+            )
+            return handler
+
+        return decorate
+
+    def use(self, middleware: Middleware) -> None:
+        """Add middleware; the first added is the outermost."""
+        self._middleware.append(middleware)
+
+    # --- lookup ------------------------------------------------------------------------------
+    @property
+    def commands(self) -> list[Route]:
+        """Visible commands in registration order (the help and the manifest come from here)."""
+        return [route for route in self._commands.values() if not route.hidden]
+
+    @property
+    def intents(self) -> list[Route]:
+        return list(self._intents)
+
+    def has_action(self, name: str) -> bool:
+        return name in self._actions
+
+    def match(self, text: str) -> tuple[Route, str] | None:
+        """The command at the start of `text` (longest name wins) or an intent, with its args."""
+        stripped = " ".join(text.replace("\u00a0", " ").split()).lstrip("/").strip()
+        lowered = stripped.lower()
+        best: tuple[Route, str] | None = None
+        best_len = -1
+        for key, route in self._commands.items():
+            if (lowered == key or lowered.startswith(key + " ")) and len(key) > best_len:
+                best, best_len = (route, stripped[len(key) :].strip()), len(key)
+        if best is None:
+            # "status?" / "help." : a bare command with trailing punctuation.
+            bare = normalise(stripped)
+            if bare in self._commands:
+                best = (self._commands[bare], "")
+        if best is not None:
+            return best
+        for route in self._intents:
+            assert route.pattern is not None
+            if route.pattern.search(stripped):
+                return route, stripped
+        return None
+
+    def suggestions(self, text: str, count: int = 3) -> list[str]:
+        """The closest command names to what was typed."""
+        words = normalise(text).split()
+        names = [route.name for route in self.commands]
+        candidates: list[str] = []
+        for length in (2, 1, 3):
+            guess = " ".join(words[:length])
+            for name in difflib.get_close_matches(guess, names, n=count, cutoff=0.5):
+                if name not in candidates:
+                    candidates.append(name)
+        return candidates[:count]
+
+    # --- dispatch ----------------------------------------------------------------------------
+    async def dispatch(self, turn: Turn) -> Reply:
+        """Route one turn and return the reply (never raises for a user's mistake)."""
+        if turn.data is not None and isinstance(turn.data.get("action"), str):
+            action_name = turn.data["action"]
+            action = self._actions.get(action_name)
+            if action is None:
+                return Reply(
+                    text="That button is not one I know (the card may be from an older version). "
+                    "Type `help` to see what I can do."
+                )
+            return await self._run(action, turn)
+        if turn.data is not None and not turn.text.strip():
+            return Reply(
+                text="That button's data is missing or not valid. Type the command again "
+                "to get a fresh card."
+            )
+        if len(turn.text) > MAX_COMMAND_CHARS:
+            return Reply(
+                text=f"That message is {len(turn.text):,} characters long; I read commands of up "
+                f"to {MAX_COMMAND_CHARS:,}. Send the command on its own, and put long text "
+                "(such as a response to a request) in a file."
+            )
+        if not turn.text.strip():
+            return Reply(text="Hello! Type `help` to see what I can do.")
+        found = self.match(turn.text)
+        if found is None:
+            return self.not_understood(turn.text)
+        route, args = found
+        return await self._run(route, replace(turn, args=args, command=route.name))
+
+    def not_understood(self, text: str) -> Reply:
+        shown = " ".join(text.split())
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        close = self.suggestions(text)
+        hint = "Did you mean " + " or ".join(f"`{name}`" for name in close) + "? " if close else ""
+        return Reply(text=f'I didn\'t understand "{shown}". {hint}Type `help` for the full list.')
+
+    async def _run(self, route: Route, turn: Turn) -> Reply:
+        async def call(index: int, current: Turn) -> Reply:
+            if index == len(self._middleware):
+                return await route.handler(current)
+            return await self._middleware[index](current, route, lambda t: call(index + 1, t))
+
+        return await call(0, turn)
+
+
+# --- Middleware ------------------------------------------------------------------------------
+async def log_turns(turn: Turn, route: Route, call_next: Next) -> Reply:
+    """One log line per handled turn: what ran, for whom, how long, the outcome (no content)."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        reply = await call_next(turn)
+        outcome = "ok"
+        return reply
+    finally:
+        log.info(
+            "turn",
+            extra={
+                "route": route.name,
+                "kind": turn.kind,
+                "inspection": turn.inspection.id if turn.inspection else None,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "outcome": outcome,
+            },
+        )
+
+
+async def friendly_errors(turn: Turn, route: Route, call_next: Next) -> Reply:
+    """A domain error becomes its message; anything unexpected is logged and apologised for."""
+    try:
+        return await call_next(turn)
+    except Unavailable:
+        return Reply(text=UNAVAILABLE_REPLY)
+    except InspectionError as exc:
+        return Reply(text=str(exc))
+    except Exception:
+        log.exception("handler failed", extra={"route": route.name})
+        return Reply(
+            text="Sorry, something went wrong on my side while doing that. Nothing was changed "
+            "that you need to redo; try again, and tell your administrator if it keeps happening."
+        )
+
+
+def describe_roles(roles: Collection[Role]) -> str:
+    labels = [role.label for role in Role if role in roles]
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " or " + labels[-1]

@@ -1,0 +1,443 @@
+"""The Teams activity handler: activity in -> `Turn` -> router -> `Reply` -> activity out.
+
+This is the one place that sends replies. It also stores a conversation reference on every
+turn and on install (so the scheduler can post after a restart), and forgets it on removal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from msrest.exceptions import HttpOperationError
+
+from bot import cards
+from bot.router import (
+    Attachment,
+    ConversationKind,
+    Mention,
+    Reply,
+    Router,
+    Turn,
+    User,
+)
+from bot.services import Services
+from inspection.conversations import ConversationRef
+from inspection.errors import Unavailable
+
+log = logging.getLogger("bot.teams")
+T = TypeVar("T")
+
+# Teams throttles per conversation; these statuses are worth retrying (with backoff + jitter).
+RETRY_STATUSES = frozenset({412, 429, 502, 504})
+MAX_SEND_ATTEMPTS = 4
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Teams user resolved to their Entra object id (from an @mention)."""
+
+    teams_id: str
+    aad_object_id: str
+    name: str
+    email: str | None = None
+
+
+class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
+    def __init__(
+        self,
+        router: Router,
+        services: Services,
+        *,
+        retry_base_seconds: float = 0.5,
+    ) -> None:
+        self.router = router
+        self.services = services
+        self._retry_base = retry_base_seconds
+        # conversation id -> what was last saved, so an unchanged reference isn't rewritten.
+        self._saved: dict[str, ConversationRef] = {}
+
+    # --- every turn --------------------------------------------------------------------------
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        removing = activity.type == ActivityTypes.installation_update and (
+            activity.action or ""
+        ).startswith("remove")
+        if not removing and activity.type in (
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            await self._remember(activity)
+        await super().on_turn(turn_context)
+
+    async def _remember(self, activity: Activity) -> None:
+        ref = conversation_ref(activity)
+        if ref is None or self._saved.get(ref.conversation_id) == ref:
+            return
+        try:
+            await self.services.conversations.save(ref)
+        except Unavailable:
+            # Answering the user matters more; the next turn saves it again.
+            log.warning("conversation reference not saved: database unavailable")
+            return
+        self._saved[ref.conversation_id] = ref
+
+    async def _forget(self, activity: Activity) -> None:
+        ref = conversation_ref(activity)
+        if ref is None:
+            return
+        self._saved.pop(ref.conversation_id, None)
+        await self.services.conversations.forget(ref.conversation_id)
+        if ref.team_id:
+            await self.services.conversations.forget_team(ref.team_id)
+            for key in [k for k, v in self._saved.items() if v.team_id == ref.team_id]:
+                self._saved.pop(key, None)
+        log.info("bot removed from a conversation", extra={"kind": ref.kind})
+
+    # --- messages and card buttons -----------------------------------------------------------
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = self.to_turn(turn_context)
+        reply = await self.router.dispatch(turn)
+        await self.send(turn_context, reply, turn.card_activity_id)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        # 4.17: the base class's on_adaptive_card_invoke serialises twice under CloudAdapter
+        # (500), so Action.Execute is answered here with the model left for the adapter.
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
+        action: dict[str, Any] = _dict(value.get("action"))
+        data: dict[str, Any] = dict(_dict(action.get("data")))
+        verb = action.get("verb")
+        if isinstance(verb, str) and verb:
+            data["action"] = verb
+        turn = replace(self.to_turn(turn_context), data=data, text="")
+        reply = await self.router.dispatch(turn)
+        if reply.card is not None:
+            body = AdaptiveCardInvokeResponse(
+                status_code=200, type=CARD_CONTENT_TYPE, value=reply.card
+            )
+        else:
+            body = AdaptiveCardInvokeResponse(
+                status_code=200,
+                type="application/vnd.microsoft.activity.message",
+                value=reply.text or "Done.",
+            )
+        for extra in reply.more:
+            await self.send(turn_context, extra, None)
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+    # --- install, uninstall, membership ------------------------------------------------------
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self.send(turn_context, welcome_reply(turn_context.activity, self.router), None)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        await self._forget(turn_context.activity)
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        event = (
+            (activity.channel_data or {}).get("eventType")
+            if isinstance(activity.channel_data, dict)
+            else None
+        )
+        added = [m for m in activity.members_added or [] if m.id == bot_id]
+        removed = [m for m in activity.members_removed or [] if m.id == bot_id]
+        if removed or event in ("teamDeleted", "teamHardDeleted"):
+            await self._forget(activity)
+        elif added:
+            await self.send(turn_context, welcome_reply(activity, self.router), None)
+
+    # --- conversion --------------------------------------------------------------------------
+    def to_turn(self, turn_context: TurnContext) -> Turn:
+        activity = turn_context.activity
+        kind = conversation_kind(activity)
+        data = activity.value if isinstance(activity.value, dict) else None
+        text, mentions = strip_bot_mention(activity)
+
+        async def progress(message: str) -> None:
+            await self.send(turn_context, Reply(text=message), None)
+
+        async def resolve_member(teams_id: str) -> Person | None:
+            return await self._resolve_member(turn_context, teams_id)
+
+        async def post_to_channel(team_id: str, channel_id: str, reply: Reply) -> str | None:
+            return await self._post_to_channel(turn_context, team_id, channel_id, reply)
+
+        sender = activity.from_property or ChannelAccount(id="")
+        channel = channel_data(activity)
+        return Turn(
+            text=text,
+            user=User(
+                teams_id=sender.id or "",
+                aad_object_id=sender.aad_object_id or None,
+                name=sender.name or "",
+            ),
+            conversation_id=root_conversation_id(activity),
+            kind=kind,
+            channel_id=channel.get("channel_id") if kind == "channel" else None,
+            team_id=channel.get("team_id"),
+            tenant_id=channel.get("tenant_id"),
+            mentions=mentions,
+            attachments=attachments_of(activity),
+            data=data,
+            card_activity_id=activity.reply_to_id if data is not None else None,
+            progress=progress,
+            extras={"resolve_member": resolve_member, "post_to_channel": post_to_channel},
+        )
+
+    async def _resolve_member(self, turn_context: TurnContext, teams_id: str) -> Person | None:
+        try:
+            member = await self._with_retry(lambda: TeamsInfo.get_member(turn_context, teams_id))
+        except HttpOperationError as exc:
+            if _status(exc) == 404:
+                return None
+            raise Unavailable(
+                "I couldn't look that person up in Teams just now; try again in a minute."
+            ) from exc
+        if member is None or not member.aad_object_id:
+            return None
+        return Person(
+            teams_id=teams_id,
+            aad_object_id=member.aad_object_id,
+            name=member.name or "",
+            email=getattr(member, "email", None) or getattr(member, "user_principal_name", None),
+        )
+
+    async def _post_to_channel(
+        self, turn_context: TurnContext, team_id: str, channel_id: str, reply: Reply
+    ) -> str | None:
+        """A new thread in another channel (adapter.create_conversation; TeamsInfo's helper
+        needs an app id)."""
+        activity = to_activity(reply)
+        parameters = ConversationParameters(
+            is_group=True,
+            channel_data={"channel": {"id": channel_id}, "team": {"id": team_id}},
+            activity=activity,
+        )
+        incoming = turn_context.activity
+        posted: dict[str, str | None] = {}
+
+        async def remember(context: TurnContext) -> None:
+            posted["id"] = context.activity.id if context.activity else None
+
+        await self._with_retry(
+            lambda: turn_context.adapter.create_conversation(
+                incoming.recipient.id if incoming.recipient else "",
+                remember,
+                parameters,
+                incoming.channel_id,
+                incoming.service_url,
+                None,
+            )
+        )
+        return posted.get("id")
+
+    # --- the one place that sends ------------------------------------------------------------
+    async def send(
+        self, turn_context: TurnContext, reply: Reply, card_activity_id: str | None
+    ) -> None:
+        target = reply.update_activity_id or (card_activity_id if reply.update else None)
+        if target and (reply.card is not None or reply.text is not None):
+            activity = to_activity(reply)
+            activity.id = target
+            try:
+                await self._with_retry(lambda: turn_context.update_activity(activity))
+            except HttpOperationError as exc:
+                # The card may be gone (deleted, too old): post it afresh instead.
+                log.warning("update in place failed; posting anew", extra={"status": _status(exc)})
+                await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
+        elif reply.card is not None or reply.text is not None:
+            await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
+        for extra in reply.more:
+            await self.send(turn_context, extra, None)
+
+    async def _with_retry(self, call: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+            try:
+                return await call()
+            except HttpOperationError as exc:
+                status = _status(exc)
+                if status not in RETRY_STATUSES or attempt == MAX_SEND_ATTEMPTS:
+                    raise
+                delay = _retry_after(exc) or self._retry_base * 2 ** (attempt - 1)
+                await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
+        raise AssertionError("unreachable")
+
+
+# --- helpers (pure functions of the activity) ------------------------------------------------
+def conversation_kind(activity: Activity) -> ConversationKind:
+    kind = (activity.conversation.conversation_type if activity.conversation else None) or ""
+    if kind == "channel":
+        return "channel"
+    if kind == "groupChat":
+        return "groupChat"
+    return "personal"
+
+
+def channel_data(activity: Activity) -> dict[str, str]:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    found: dict[str, str] = {}
+    for key, out in (("channel", "channel_id"), ("team", "team_id"), ("tenant", "tenant_id")):
+        part = data.get(key)
+        if isinstance(part, dict) and isinstance(part.get("id"), str):
+            found[out] = part["id"]
+    if "tenant_id" not in found and activity.conversation and activity.conversation.tenant_id:
+        found["tenant_id"] = activity.conversation.tenant_id
+    return found
+
+
+def root_conversation_id(activity: Activity) -> str:
+    """A channel thread's id without ";messageid=...": the channel itself."""
+    conversation_id = (activity.conversation.id if activity.conversation else None) or ""
+    return conversation_id.split(";messageid=")[0]
+
+
+def conversation_ref(activity: Activity) -> ConversationRef | None:
+    if not activity.conversation or not activity.conversation.id or not activity.service_url:
+        return None
+    kind = conversation_kind(activity)
+    channel = channel_data(activity)
+    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+    root = root_conversation_id(activity)
+    if reference.conversation is not None:
+        reference.conversation.id = root
+    reference.activity_id = None
+    sender = activity.from_property
+    return ConversationRef(
+        conversation_id=root,
+        kind=kind,
+        service_url=activity.service_url,
+        tenant_id=channel.get("tenant_id"),
+        aad_object_id=(sender.aad_object_id if sender else None) if kind == "personal" else None,
+        channel_id=(channel.get("channel_id") or root) if kind == "channel" else None,
+        team_id=channel.get("team_id"),
+        reference=reference.serialize(),
+    )
+
+
+_AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def strip_bot_mention(activity: Activity) -> tuple[str, tuple[Mention, ...]]:
+    """The text without the bot's @mention, and the other people mentioned."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    mentions: list[Mention] = []
+    for entity in activity.entities or []:
+        data = {
+            **(getattr(entity, "additional_properties", None) or {}),
+            "type": getattr(entity, "type", None),
+        }
+        if str(data.get("type", "")).lower() != "mention":
+            continue
+        mentioned = _dict(data.get("mentioned"))
+        markup = _str(data.get("text"))
+        who = _str(mentioned.get("id"))
+        if who and who == bot_id:
+            if markup:
+                text = text.replace(markup, " ")
+        elif who:
+            name = _str(mentioned.get("name"))
+            mentions.append(Mention(teams_id=who, name=name, text=markup or f"<at>{name}</at>"))
+    # Teams puts HTML entities in text ("&nbsp;"); a message sent as HTML may carry tags.
+    text = html.unescape(text).replace("\u00a0", " ")
+    if "<" in text and "</" in text and not _AT.search(text):
+        text = _TAGS.sub(" ", text)
+    return " ".join(text.split()), tuple(mentions)
+
+
+def attachments_of(activity: Activity) -> tuple[Attachment, ...]:
+    found: list[Attachment] = []
+    for item in activity.attachments or []:
+        content_type = item.content_type or ""
+        if content_type.startswith("text/html"):
+            continue  # Teams' copy of the message itself
+        content = item.content if isinstance(item.content, dict) else None
+        url = item.content_url or (content or {}).get("downloadUrl")
+        found.append(
+            Attachment(
+                name=item.name or "",
+                content_type=content_type,
+                content_url=url if isinstance(url, str) else None,
+                content=content,
+            )
+        )
+    return tuple(found)
+
+
+def to_activity(reply: Reply) -> Activity:
+    if reply.card is not None:
+        activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
+        if reply.text:
+            activity.summary = reply.text[:200]
+        return activity
+    return MessageFactory.text(reply.text or "")
+
+
+def welcome_reply(activity: Activity, router: Router) -> Reply:
+    kind = conversation_kind(activity)
+    examples = [route for route in router.commands if route.name in {"help", "status"}]
+    lines = [
+        "Hello, I'm the inspection bot. I keep the paperwork of an inspection in one place: "
+        "the required documents, information requests, deadlines and reminders."
+    ]
+    if kind == "channel":
+        lines.append(
+            "Lead inspectors: mention me with `new inspection` to set one up. Everyone: mention "
+            "me with `help` to see what I can do."
+        )
+    else:
+        lines.append("Type `help` to see what I can do" + (" (or `status`)." if examples else "."))
+    body = [cards.title("Inspection bot"), *(cards.text(line) for line in lines)]
+    return Reply(
+        text=" ".join(lines),
+        card=cards.card(body, [cards.submit("Show help", "help")]),
+    )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _status(exc: HttpOperationError) -> int | None:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return int(status) if isinstance(status, int) else None
+
+
+def _retry_after(exc: HttpOperationError) -> float | None:
+    response = getattr(exc, "response", None)
+    headers: Any = getattr(response, "headers", None) or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return min(float(value), 30.0) if value is not None else None
+    except (TypeError, ValueError):
+        return None

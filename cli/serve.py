@@ -1,0 +1,122 @@
+"""`inspection-bot serve` (production) and `inspection-bot local` (your own machine, no Azure).
+
+`local` forces local mode: SQLite under ./data, authentication off (the Teams emulator sends no
+tokens), and Microsoft Graph replaced by the in-process emulator when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.common import CliError, settings
+from inspection.errors import InspectionError
+from settings import Settings, load_settings
+
+LOCAL_DATA_DIR = Path("data")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the Teams bot (POST /api/messages)")
+    serve.add_argument("--host", help="address to listen on (default: HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: PORT or 3978)")
+    serve.set_defaults(handler=_serve)
+
+    local = commands.add_parser(
+        "local", help="run the bot on this machine: SQLite in ./data, no Azure, auth off"
+    )
+    local.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    local.add_argument("--port", type=int, help="port to listen on (default 3978)")
+    local.add_argument(
+        "--data", type=Path, default=LOCAL_DATA_DIR, help="folder for the database and files"
+    )
+    local.set_defaults(handler=_local)
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if args.host:
+        found["HOST"] = args.host
+    if args.port is not None:
+        found["PORT"] = args.port
+    return found
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        config = load_settings(**_overrides(args)) if _overrides(args) else settings()
+        return _run(config, directory=None)
+    except (CliError, InspectionError) as exc:
+        sys.stderr.write(f"inspection-bot: error: {exc}\n")
+        return 2
+
+
+def _local(args: argparse.Namespace) -> int:
+    data: Path = args.data
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        config = load_settings(
+            **_overrides(args),
+            DATABASE_URL=f"sqlite+aiosqlite:///{(data / 'inspection-bot.db').resolve()}",
+            MicrosoftAppId="",
+            MicrosoftAppPassword="",
+        )
+        directory, files_at = _local_directory(data)
+        return _run(config, directory=directory, files_at=files_at)
+    except OSError as exc:
+        sys.stderr.write(f"inspection-bot: error: cannot use {data}: {exc.strerror}\n")
+        return 2
+    except (CliError, InspectionError) as exc:
+        sys.stderr.write(f"inspection-bot: error: {exc}\n")
+        return 2
+
+
+def _local_directory(data: Path) -> tuple[Any, Path | None]:
+    """The Graph emulator's `Directory` when `graph.emulator` provides `local_directory(path)`."""
+    try:
+        emulator = importlib.import_module("graph.emulator")
+    except ModuleNotFoundError:
+        return None, None
+    make = getattr(emulator, "local_directory", None)
+    if make is None:
+        return None, None
+    files = data / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    return make(files), files
+
+
+def _run(config: Settings, *, directory: Any, files_at: Path | None = None) -> int:
+    from aiohttp import web
+
+    from app import create_app
+
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(config, directory=directory)
+    endpoint = f"http://{config.host}:{config.port}/api/messages"
+    lines = [f"Inspection bot listening on {endpoint} (health: /healthz)."]
+    if config.local_mode:
+        lines.append(
+            "Local mode: authentication is OFF. Try it with Microsoft's Teams emulator:\n"
+            f"  npx @microsoft/m365agentsplayground@0.2.28 -e {endpoint} -c msteams"
+        )
+    if files_at is not None:
+        lines.append(f"Emulated channel files: drop documents into {files_at.resolve()}")
+    elif config.local_mode:
+        lines.append("Microsoft Graph is not configured: channels and files are not set up.")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        shutdown_timeout=config.shutdown_grace_seconds,
+        print=None,
+        access_log=None,
+    )
+    return 0

@@ -1,0 +1,46 @@
+"""The `bot` fixture: the real app on an ephemeral port, a FakeConnector as Teams, a fixed clock.
+
+Other engineers' end-to-end tests use it too: `from tests.fakes.teams import LEAD, LINK, ...`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from app import SERVICES, create_app
+from inspection.clock import FixedClock
+from settings import load_settings
+from tests.fakes.connector import FakeConnector
+from tests.fakes.teams import EVERYONE, BotHarness
+
+# Monday 2 March 2026, 09:00 in Jersey (UTC in winter).
+DEFAULT_NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+    settings = load_settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        MicrosoftAppId="",
+        MicrosoftAppPassword="",
+    )
+    app = create_app(settings, clock=clock, retry_base_seconds=0.001)
+    async with FakeConnector() as connector:
+        for person in EVERYONE:
+            connector.add_member(person.teams_id, person.aad_object_id, person.name, person.email)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            yield BotHarness(client=client, connector=connector, services=app[SERVICES])
+        finally:
+            await client.close()
