@@ -209,19 +209,23 @@ def _read_pdf(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
 # --- DOCX -------------------------------------------------------------------------------------
 
 _PAGES = re.compile(rb"<(?:\w+:)?Pages>\s*(\d+)\s*</(?:\w+:)?Pages>")
+_WORDS = re.compile(rb"<(?:\w+:)?Words>\s*(\d+)\s*</(?:\w+:)?Words>")
 
 
-def _stored_pages(archive: zipfile.ZipFile) -> int | None:
-    """The page count Word saved in docProps/app.xml (absent when another tool wrote it)."""
+def _stored_stats(archive: zipfile.ZipFile) -> tuple[int, int] | None:
+    """The page and word counts Word saved in docProps/app.xml, if any."""
     try:
         info = archive.getinfo("docProps/app.xml")
     except KeyError:
         return None
     if info.file_size > 1_048_576:
         return None
-    match = _PAGES.search(archive.read(info))
-    pages = int(match[1]) if match else 0
-    return pages if pages > 0 else None
+    data = archive.read(info)
+    pages = _PAGES.search(data)
+    words = _WORDS.search(data)
+    if not pages or int(pages[1]) <= 0:
+        return None
+    return int(pages[1]), int(words[1]) if words else -1
 
 
 def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unreadable:
@@ -234,7 +238,7 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
             "checked"
         )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        stored_pages = _stored_pages(archive)
+        stored = _stored_stats(archive)
     document = docx.Document(io.BytesIO(data))
     content = DocumentContent(kind="docx")
     words = 0
@@ -264,10 +268,13 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
             content.tables.append(parsed)
             words += sum(len(str(c).split()) for row in parsed.rows for c in row if c)
     content.text = "\n".join(texts)[: limits.max_text_chars]
-    if stored_pages is not None:
-        content.pages = stored_pages
+    estimate = max(breaks + 1, math.ceil(words / WORDS_PER_PAGE), 1)
+    # Tools that write DOCX without Word (and templates) leave stale statistics: a stored
+    # word count far below the real one means the stored page count is stale too.
+    if stored is not None and not (0 <= stored[1] < words // 2):
+        content.pages = stored[0]
     else:
-        content.pages = max(breaks + 1, math.ceil(words / WORDS_PER_PAGE), 1)
+        content.pages = estimate
         content.pages_approximate = True
     return content
 

@@ -70,9 +70,12 @@ def is_version_token(token: str) -> bool:
 
 
 def version_key(text: str) -> tuple[str, ...]:
-    """What stays of a name when dates and version words are removed: two files with the same
-    key are two versions of one document ("SER v1.docx", "SER v2 final.docx")."""
-    return tuple(t for t in tokens(text) if not is_version_token(t))
+    """What stays of a name when version words are removed: two files with the same key are
+    two versions of one document ("SER v1.docx", "SER v2 final (1).docx"). Dates stay: "CPB
+    minutes Oct 2023" and "CPB minutes Jan 2024" are two meetings, not two versions."""
+    return tuple(
+        t for t in tokens(text) if t not in VERSION_WORDS and not re.fullmatch(r"v\d+|\d{1,2}", t)
+    )
 
 
 # --- dates ----------------------------------------------------------------------------------
