@@ -104,7 +104,7 @@ _RELATIONS = (
     r"young person|teenager|toddler|infant|pupil|foster child"
 )
 
-_CAP = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+_CAP = r"[A-Z][a-z]+(?:[-'’][A-Z][a-z]+)?"
 _NAME = rf"{_CAP}(?:\s+{_CAP})?"
 
 _MONTHS = (

@@ -19,8 +19,10 @@ Every operation takes the person acting (`Person`); their role comes from the in
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
+import random
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -44,8 +46,10 @@ MAX_THEME = 120
 MAX_FILES = 20
 # A new request at least this similar to a live one is flagged as a possible duplicate.
 SIMILARITY_THRESHOLD = 0.72
-# Saving retries this many times when someone else changed the request in between.
-SAVE_ATTEMPTS = 4
+# Saving retries this many times when someone else changed the request in between, waiting a
+# little longer (with jitter) each time so that several people answering at once all get in.
+SAVE_ATTEMPTS = 12
+RETRY_DELAY = 0.005
 
 Audience = Literal["inspectors", "provider"]
 
@@ -284,6 +288,31 @@ class RequestQuery:
     limit: int | None = None
 
 
+def matches(request: InformationRequest, query: RequestQuery) -> bool:
+    """Whether `request` is one `query` selects (the meaning every repository implements)."""
+    checks = (
+        query.statuses is None or request.status in query.statuses,
+        query.due_from is None or request.due_on >= query.due_from,
+        query.due_to is None or request.due_on <= query.due_to,
+        query.asked_by is None or request.asked_by.aad_object_id == query.asked_by,
+        query.assignee is None
+        or (request.assignee is not None and request.assignee.aad_object_id == query.assignee),
+        query.theme is None or (request.theme or "").lower() == query.theme.strip().lower(),
+        query.opened_from is None or request.asked_at >= query.opened_from,
+        query.opened_to is None or request.asked_at < query.opened_to,
+        query.numbers is None or request.number in query.numbers,
+        not query.text or query.text.lower() in request.text.lower(),
+        query.child_ref is None or query.child_ref.strip().upper() in request.child_refs,
+        (query.answered_from is None and query.answered_to is None)
+        or any(
+            (query.answered_from is None or answer.answered_at >= query.answered_from)
+            and (query.answered_to is None or answer.answered_at < query.answered_to)
+            for answer in request.answers
+        ),
+    )
+    return all(checks)
+
+
 @dataclass(frozen=True)
 class NewRequest:
     """A request to store; the repository gives it its number (IR-nnn) atomically."""
@@ -445,6 +474,7 @@ class RequestLog:
         extra_closures: Iterable[date] = (),
         listeners: Sequence[ChangeListener] = (),
         similarity_threshold: float = SIMILARITY_THRESHOLD,
+        retry_delay: float = RETRY_DELAY,
     ) -> None:
         self._repository = repository
         self._inspections = inspections
@@ -453,6 +483,7 @@ class RequestLog:
         self._closures = tuple(extra_closures)
         self._listeners = list(listeners)
         self._threshold = similarity_threshold
+        self._retry_delay = retry_delay
 
     def add_listener(self, listener: ChangeListener) -> None:
         """Call `listener` after every stored change (failures are logged, never raised)."""
@@ -951,7 +982,9 @@ class RequestLog:
         inspection = await self._inspections.get(inspection_id)
         self._require(inspection, actor, roles, what)
         number = ref if isinstance(ref, int) else parse_ref(ref)
-        for _attempt in range(SAVE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, self._retry_delay * attempt))
             current = await self._repository.get(inspection_id, number)
             if expected_version is not None and current.version != expected_version:
                 raise _stale(current)
@@ -1065,6 +1098,7 @@ __all__ = [
     "StaleRequest",
     "audience_for",
     "format_ref",
+    "matches",
     "normalise_case_ref",
     "parse_ref",
     "similarity",
