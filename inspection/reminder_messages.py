@@ -116,6 +116,8 @@ def _digest(
     text = "\n".join([header, *lines])
     metadata = {f"mention:{aad}": names.get(aad, "colleague") for aad in mentions}
     metadata["delayed"] = "yes" if all_delayed else "no"
+    metadata["rules"] = ",".join(sorted({item.rule for item in items}))
+    metadata["subjects"] = ",".join(sorted({item.subject for item in items}))
     message = OutgoingMessage(
         recipient=recipient,
         text=text,

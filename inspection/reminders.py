@@ -487,16 +487,24 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     today = now.astimezone(zone).date()
     start = state.calendar.add_working_days(today, -lookback_days(state.framework))
     latest: dict[str, ReminderItem] = {}
+    coming_today: set[str] = set()
     day = start
     while day <= today:
         for item in items_on(state, day):
             if item.due_at > now:
+                coming_today.add(item.series)
                 continue
             current = latest.get(item.series)
             if current is None or item.due_at >= current.due_at:
                 latest[item.series] = item
         day += timedelta(days=1)
     return sorted(
-        (item for item in latest.values() if item.useful_until > now),
+        (
+            item
+            for item in latest.values()
+            if item.useful_until > now
+            # A missed reminder from an earlier day is replaced by today's, still to come.
+            and not (item.due_on < today and item.series in coming_today)
+        ),
         key=lambda item: (item.due_at, item.key),
     )
