@@ -245,9 +245,12 @@ class ReminderDispatcher:
         if status == DeliveryStatus.NO_CONVERSATION and not detail:
             detail = "the bot has no conversation there yet; ask them to open a chat with the bot"
         await self._outbox.mark_failed(
-            digest.keys, token=token, now=now, detail=detail or status.value,
+            digest.keys,
+            token=token,
+            now=now,
+            detail=detail or status.value,
             retry_at=now + self.retry_after,
-        )  # fmt: skip
+        )
         report.messages_failed += 1
 
     async def preview(self, inspection_id: int, day: date) -> list[Digest]:

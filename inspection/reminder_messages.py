@@ -84,8 +84,15 @@ def _digest(
             }
         )
         for detail in item.details:
-            body.append({"type": "TextBlock", "text": detail, "wrap": True, "isSubtle": True,
-                         "spacing": "None"})  # fmt: skip
+            body.append(
+                {
+                    "type": "TextBlock",
+                    "text": detail,
+                    "wrap": True,
+                    "isSubtle": True,
+                    "spacing": "None",
+                }
+            )
         body.append(
             {
                 "type": "TextBlock",

@@ -89,8 +89,10 @@ class ReminderRule(_Strict):
         if needs_milestone and self.milestone is None:
             raise ValueError(f"a {self.subject} reminder needs 'milestone'")
         if not needs_milestone and self.milestone is not None:
-            raise ValueError(f"a {self.subject} reminder takes its dates from its items, not "
-                             "'milestone'; remove it")  # fmt: skip
+            raise ValueError(
+                f"a {self.subject} reminder takes its dates from its items, not "
+                "'milestone'; remove it"
+            )
         if self.subject == "kit_agenda" and self.minutes_before_kit is None:
             raise ValueError("a kit_agenda reminder needs 'minutes_before_kit'")
         if self.subject != "kit_agenda" and self.minutes_before_kit is not None:

@@ -108,8 +108,14 @@ def recipient_key(recipient: Recipient) -> str:
     return "channel" if recipient.kind == "channel" else f"person:{recipient.aad_object_id}"
 
 
-def item_key(inspection_id: int, rule: str, subject: str, due_on: date, recipient: Recipient,
-             role: ItemRole = "reminder") -> str:  # fmt: skip
+def item_key(
+    inspection_id: int,
+    rule: str,
+    subject: str,
+    due_on: date,
+    recipient: Recipient,
+    role: ItemRole = "reminder",
+) -> str:
     suffix = "" if role == "reminder" else ":told"
     return (
         f"{inspection_id}:{rule}:{subject}:{due_on.isoformat()}:{recipient_key(recipient)}{suffix}"
@@ -363,8 +369,9 @@ class _Planner:
                 what = f"{len(missing)} required item{'s' if len(missing) != 1 else ''} missing."
                 details = tuple(f"Missing: {title}" for title in missing)
             line = f"{rule.title}: {_when(left, milestone.date)}. {what}"
-            found += self.items(rule, rule.milestone, milestone.date, day, left, line,
-                                details=details)  # fmt: skip
+            found += self.items(
+                rule, rule.milestone, milestone.date, day, left, line, details=details
+            )
         return found
 
     def requests(self, rule: ReminderRule, day: date) -> list[ReminderItem]:

@@ -206,7 +206,7 @@ def test_kit_agenda_half_an_hour_before_each_meeting(frameworks: FrameworkRegist
     assert "  IR-003: Supervision notes" in lines
     assert "Requests due today: 1" in lines
     assert "Checklist items still open: 2" in lines
-    day_three = [i for i in items_on(state, date(2026, 4, 22)) if i.rule == "kit_agenda"][0]
+    day_three = next(i for i in items_on(state, date(2026, 4, 22)) if i.rule == "kit_agenda")
     assert "Requests opened since the last Keep in Touch meeting: 0" in day_three.details
     assert [i for i in items_on(state, date(2026, 4, 27)) if i.rule == "kit_agenda"] == []
 
@@ -224,7 +224,7 @@ def test_each_request_is_reminded_and_chased(frameworks: FrameworkRegistry) -> N
             f"{i.subject}:{who(i)}"
             for i in items_on(state, day)
             if i.rule == "information_request_due"
-        )  # fmt: skip
+        )
         for day in (date(2026, 4, 21), date(2026, 4, 22), date(2026, 4, 24), date(2026, 4, 27))
     }
     assert found == {
@@ -236,7 +236,7 @@ def test_each_request_is_reminded_and_chased(frameworks: FrameworkRegistry) -> N
             "IR-004:dir-1",
             "IR-004:lead-1(told)",
             "IR-004:lo-1",
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -351,13 +351,19 @@ def test_care_inspectorate_rules_plan_reminders(frameworks: FrameworkRegistry) -
         id=11,
     )
     state = state_for(frameworks, inspection, missing=None)
-    rules = set()
+    rules: set[str] = set()
     day = date(2026, 6, 12)
     while day <= date(2026, 12, 31):
         rules.update(i.rule for i in items_on(state, day))
         day += timedelta(days=1)
-    assert {"notice_given", "briefings", "onsite_start", "report_for_comment_due",
-            "publication_due", "joint_action_plan_due"} <= rules  # fmt: skip
+    assert {
+        "notice_given",
+        "briefings",
+        "onsite_start",
+        "report_for_comment_due",
+        "publication_due",
+        "joint_action_plan_due",
+    } <= rules
 
 
 @pytest.mark.parametrize(
@@ -368,7 +374,7 @@ def test_care_inspectorate_rules_plan_reminders(frameworks: FrameworkRegistry) -
         (
             {"escalation": [{"after_overdue_working_days": 1, "tell": ["director"]}]},
             "needs ladder.chase_overdue",
-        ),  # fmt: skip
+        ),
         ({"to": []}, "at least 1 item"),
         ({"to": ["everybody"]}, "Input should be"),
     ],

@@ -48,9 +48,15 @@ async def walk(world: World) -> dict[date, list[str]]:
             if (day, moment) == (date(2026, 4, 22), time(13, 0)):
                 answered = datetime.combine(day, moment, tzinfo=UTC)
                 world.requests.by_inspection[inspection_id] = [
-                    RequestSnapshot("IR-001", "Staff rota for April", date(2026, 4, 21),
-                                    opened, answered_at=answered, is_open=False),
-                ]  # fmt: skip
+                    RequestSnapshot(
+                        "IR-001",
+                        "Staff rota for April",
+                        date(2026, 4, 21),
+                        opened,
+                        answered_at=answered,
+                        is_open=False,
+                    ),
+                ]
             if (day, moment) == (date(2026, 5, 20), time(13, 0)):
                 inspection = await world.inspections.get(inspection_id)
                 await world.inspections.update(inspection.with_actual("draft_sent", day))
@@ -155,13 +161,15 @@ async def test_the_walk_messages_say_what_is_missing_and_who_is_told(
     world = world_factory(sqlite_database)
     await walk(world)
     messages = world.notifier.sent
-    told = next(m for m in messages if m.recipient.aad_object_id == "lead-1"
-                and "documents_due" in m.metadata["rules"])  # fmt: skip
+    told = next(
+        m
+        for m in messages
+        if m.recipient.aad_object_id == "lead-1" and "documents_due" in m.metadata["rules"]
+    )
     assert "For information" in told.text and "escalated to the director" in told.text
     channel_escalation = next(
-        m for m in messages
-        if m.recipient.kind == "channel" and "3 working days overdue" in m.text
-    )  # fmt: skip
+        m for m in messages if m.recipient.kind == "channel" and "3 working days overdue" in m.text
+    )
     assert channel_escalation.mentions == ("lo-1", "dir-1")
     assert "<at>Link Officer</at> <at>Director</at>" in channel_escalation.text
     assert "Missing: Self-Evaluation Report" in channel_escalation.text
