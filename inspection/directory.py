@@ -30,9 +30,10 @@ OPTIONAL_DOCUMENTS_FOLDER = "Optional documents"
 # Teams limits a channel's display name to 50 characters.
 MAX_CHANNEL_NAME = 50
 DEFAULT_CHANNEL_NAME_PATTERN = "Inspection - {service} - {month}"
-# Characters SharePoint refuses in folder names (the channel name becomes a folder), plus
-# Teams' own reserved ones; leading/trailing dots and spaces are also trimmed.
-_BAD_NAME_CHARS = re.compile(r'[~#%&*{}+:<>?/\\|"\u0000-\u001f]')
+# Characters Teams refuses in channel names and SharePoint in folder names (the channel name
+# becomes a folder): ~ # % & * { } + / \ : < > ? | ' " , and control characters; a name may
+# not start with "_" or ".", end with ".", or contain "..".
+_BAD_NAME_CHARS = re.compile(r'[~#%&*{}+:<>?/\\|\'",\u0000-\u001f]')
 
 # Reports progress to the person waiting ("Setting up files for the channel...").
 Progress = Callable[[str], Awaitable[None]]
@@ -98,6 +99,8 @@ class ChannelSetupResult:
     channel_created: bool = False
     folders_created: tuple[str, ...] = ()
     members_added: tuple[str, ...] = ()
+    # Things a person should fix (someone who could not be added, ...); setup still worked.
+    warnings: tuple[str, ...] = ()
 
     @property
     def channel(self) -> Channel:
@@ -183,7 +186,7 @@ class SyncResult:
     # First enumeration, or the change token had expired (410) and the folder was re-read.
     full_sync: bool = False
     resynced: bool = False
-    files_tracked: int = 0
+    files_tracked: int | None = None  # None: not counted (nothing changed)
     pages: int = 0
     synced_at: datetime | None = None
 
@@ -255,9 +258,9 @@ class Directory(Protocol):
 
 def clean_name(text: str) -> str:
     """`text` without the characters that break SharePoint folders, spaces collapsed."""
-    cleaned = _BAD_NAME_CHARS.sub(" ", text)
-    cleaned = " ".join(cleaned.split())
-    return cleaned.strip(" .")
+    cleaned = _BAD_NAME_CHARS.sub(" ", text.replace("'", "").replace("\u2019", ""))
+    cleaned = re.sub(r"\.{2,}", ".", " ".join(cleaned.split()))
+    return cleaned.strip(" ._")
 
 
 def channel_name(

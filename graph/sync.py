@@ -1,0 +1,324 @@
+"""Tracking a channel's files with a drive delta query.
+
+Graph's delta on SharePoint works from the drive root, and a standard channel shares the
+team's library with every other channel, so results are kept only when they sit under the
+channel's folder (ancestry by item id and parent id: delta gives no paths). The first sync
+enumerates; later ones fetch only changes; a 410 (token expired) re-enumerates and reconciles
+against what was known, so unchanged files are not reported again. The delta link and items
+are stored together in one transaction once every page has been read: a failure part-way
+records nothing, and the next sync repeats from the last complete one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from msgraph.generated.models.drive_item import DriveItem
+from msgraph.graph_service_client import GraphServiceClient
+
+from graph.errors import ErrorPolicy, status_of
+from inspection.clock import Clock
+from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
+from inspection.errors import ConfigurationError, InspectionError
+from inspection.model import Channel
+from store.files import DeltaState, SqlFileStore, TrackedItem
+
+log = logging.getLogger(__name__)
+
+MAX_RESYNCS = 2
+
+
+def to_tracked(item: DriveItem) -> TrackedItem:
+    by = item.last_modified_by.user if item.last_modified_by else None
+    return TrackedItem(
+        item_id=str(item.id),
+        parent_id=item.parent_reference.id if item.parent_reference else None,
+        name=item.name or "",
+        is_folder=item.folder is not None,
+        size=item.size,
+        mime_type=item.file.mime_type if item.file else None,
+        web_url=item.web_url,
+        content_tag=item.c_tag or item.e_tag,
+        last_modified=item.last_modified_date_time,
+        modified_by=by.display_name if by else None,
+        modified_by_id=by.id if by else None,
+    )
+
+
+def to_drive_file(item: DriveItem, drive_id: str, *, folder: str, path: str) -> DriveFile:
+    tracked = to_tracked(item)
+    return _file(tracked, drive_id, path)
+
+
+def _file(item: TrackedItem, drive_id: str | None, path: str) -> DriveFile:
+    top = path.split("/", 1)[0] if "/" in path else ""
+    return DriveFile(
+        item_id=item.item_id,
+        name=item.name,
+        folder=top,
+        path=path,
+        size=item.size,
+        mime_type=item.mime_type,
+        web_url=item.web_url,
+        last_modified=item.last_modified,
+        modified_by=item.modified_by,
+        modified_by_id=item.modified_by_id,
+        drive_id=drive_id,
+    )
+
+
+class _Paths:
+    """Paths relative to the channel folder, resolved through parent ids (memoised)."""
+
+    def __init__(self, items: dict[str, TrackedItem], root_id: str) -> None:
+        self._items = items
+        self._root = root_id
+        self._memo: dict[str, str | None] = {root_id: ""}
+
+    def of(self, item_id: str) -> str | None:
+        """None when the item is not under the channel folder."""
+        if item_id in self._memo:
+            return self._memo[item_id]
+        chain: list[str] = []
+        seen: set[str] = set()
+        current: str | None = item_id
+        base: str | None = None
+        while current is not None:
+            if current in self._memo:
+                base = self._memo[current]
+                break
+            item = self._items.get(current)
+            if item is None or current in seen or len(chain) > 500:
+                base = None  # unknown ancestor or a cycle: not under the channel folder
+                break
+            chain.append(current)
+            seen.add(current)
+            current = item.parent_id
+        for node in reversed(chain):
+            if base is not None:
+                name = self._items[node].name
+                base = f"{base}/{name}" if base else name
+            self._memo[node] = base
+        return self._memo.get(item_id)
+
+
+@dataclass
+class _Fetched:
+    items: list[DriveItem]
+    delta_link: str
+    pages: int
+    full: bool
+    resynced: bool
+
+
+class DeltaSync:
+    def __init__(
+        self, client: GraphServiceClient, store: SqlFileStore, errors: ErrorPolicy, clock: Clock
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._errors = errors
+        self._clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def sync(self, inspection_id: int, channel: Channel) -> SyncResult:
+        if not channel.drive_id or not channel.folder_id:
+            raise ConfigurationError(
+                "this inspection's channel has no files folder recorded yet; run the channel "
+                "setup first"
+            )
+        # One sync at a time per inspection in this process (notifications may overlap polls).
+        lock = self._locks.setdefault(inspection_id, asyncio.Lock())
+        async with lock:
+            return await self._sync(inspection_id, channel.drive_id, channel.folder_id)
+
+    async def _sync(self, inspection_id: int, drive_id: str, folder_id: str) -> SyncResult:
+        state = await self._store.delta_state(inspection_id)
+        usable = state is not None and state.drive_id == drive_id and state.folder_id == folder_id
+        start_link = state.delta_link if usable and state else None
+        fetched = await self._fetch(drive_id, start_link)
+        now = self._clock.now()
+        full = fetched.full
+        new_state = DeltaState(
+            drive_id,
+            folder_id,
+            fetched.delta_link,
+            now,
+            now if full or state is None else state.full_synced_at,
+        )
+        expected = state.delta_link if state else None
+        if not fetched.items and not full:
+            await self._store.save_sync(
+                inspection_id, new_state, expected_link=expected, upserts=(), removed=()
+            )
+            return SyncResult(inspection_id, (), pages=fetched.pages, synced_at=now)
+        old = await self._store.items(inspection_id) if state is not None else {}
+        changes, upserts, removed, current = reconcile(
+            old, fetched.items, folder_id, drive_id, full=full
+        )
+        saved = await self._store.save_sync(
+            inspection_id,
+            new_state,
+            expected_link=expected,
+            upserts=upserts,
+            removed=removed,
+            replace_all=full,
+        )
+        if not saved:
+            log.info("inspection %s: another sync recorded these changes first", inspection_id)
+            changes = ()
+        return SyncResult(
+            inspection_id,
+            changes,
+            full_sync=full,
+            resynced=fetched.resynced,
+            files_tracked=sum(1 for item in current.values() if not item.is_folder),
+            pages=fetched.pages,
+            synced_at=now,
+        )
+
+    async def _fetch(self, drive_id: str, link: str | None) -> _Fetched:
+        builder = self._client.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
+        start = link
+        resyncs = 0
+        resynced = False
+        while True:
+            items: list[DriveItem] = []
+            pages = 0
+            try:
+                async with self._errors.guard("reading the channel's files"):
+                    page = await (builder.with_url(link).get() if link else builder.get())
+                    while True:
+                        pages += 1
+                        if page is None:
+                            raise InspectionError("Microsoft Graph returned an empty delta page")
+                        items.extend(page.value or [])
+                        if page.odata_next_link:
+                            page = await builder.with_url(page.odata_next_link).get()
+                            continue
+                        if not page.odata_delta_link:
+                            raise InspectionError("the delta query ended without a delta link")
+                        full = start is None or resynced
+                        return _Fetched(items, page.odata_delta_link, pages, full, resynced)
+            except Exception as exc:
+                cause = exc.__cause__ if exc.__cause__ is not None else exc
+                if status_of(cause) != 410 or resyncs >= MAX_RESYNCS:
+                    raise
+                # 410 Gone: the change token expired. Start over from the Location Graph gives
+                # (or a fresh enumeration) and reconcile with what is stored.
+                resyncs += 1
+                resynced = True
+                headers = getattr(cause, "response_headers", None) or {}
+                link = _header(headers, "location")
+                log.info("delta token expired for drive %s; resyncing", drive_id)
+                if link is not None and "token=" in link:
+                    link = None  # a Location carrying a token is not a full enumeration
+                if link is None:
+                    continue
+
+    async def files(self, inspection_id: int) -> tuple[DriveFile, ...]:
+        state = await self._store.delta_state(inspection_id)
+        if state is None:
+            return ()
+        items = await self._store.items(inspection_id)
+        paths = _Paths(items, state.folder_id)
+        found: list[DriveFile] = []
+        for item in items.values():
+            path = paths.of(item.item_id)
+            if not item.is_folder and path:
+                found.append(_file(item, state.drive_id, path))
+        return tuple(sorted(found, key=lambda f: f.path.lower()))
+
+
+def _header(headers: Any, name: str) -> str | None:
+    try:
+        value = headers.get(name) or headers.get(name.title())
+    except AttributeError:
+        return None
+    if isinstance(value, (list, tuple, set)):
+        value = next(iter(value), None)
+    return str(value) if value else None
+
+
+def reconcile(
+    old: dict[str, TrackedItem],
+    batch: Iterable[DriveItem],
+    folder_id: str,
+    drive_id: str,
+    *,
+    full: bool,
+) -> tuple[tuple[FileChange, ...], list[TrackedItem], list[str], dict[str, TrackedItem]]:
+    """Apply a delta batch to what was known; returns changes, rows to write, ids to drop, and
+    the new set of items under the channel folder."""
+    state: dict[str, TrackedItem] = {} if full else dict(old)
+    touched: set[str] = set()
+    for entry in batch:
+        entry_id = str(entry.id)
+        if entry.root is not None or entry_id == folder_id:
+            continue
+        touched.add(entry_id)
+        if entry.deleted is not None:
+            state.pop(entry_id, None)
+        else:
+            state[entry_id] = to_tracked(entry)
+    new_paths = _Paths(state, folder_id)
+    current = {i: t for i, t in state.items() if new_paths.of(i) is not None}
+    old_paths = _Paths(old, folder_id)
+    changes: list[FileChange] = []
+    for item_id, item in current.items():
+        if item.is_folder:
+            continue
+        path = new_paths.of(item_id) or item.name
+        before = old.get(item_id)
+        before_path = old_paths.of(item_id) if before is not None else None
+        if before is None or before_path is None:
+            changes.append(_change(item, drive_id, path, ChangeKind.ADDED))
+        elif before_path != path:
+            changes.append(_change(item, drive_id, path, ChangeKind.MOVED, before_path))
+        elif item_id in touched and _content_changed(before, item):
+            changes.append(_change(item, drive_id, path, ChangeKind.MODIFIED))
+    for item_id, item in old.items():
+        if item_id in current or item.is_folder:
+            continue
+        gone_path = old_paths.of(item_id)
+        if gone_path is not None:
+            changes.append(_change(item, drive_id, gone_path, ChangeKind.DELETED))
+    upserts = [item for item_id, item in current.items() if old.get(item_id) != item]
+    removed = [item_id for item_id in old if item_id not in current]
+    changes.sort(key=lambda c: (c.path.lower(), c.kind.value))
+    return tuple(changes), upserts, removed, current
+
+
+def _content_changed(before: TrackedItem, after: TrackedItem) -> bool:
+    if before.content_tag and after.content_tag:
+        return before.content_tag != after.content_tag
+    return (before.size, before.last_modified) != (after.size, after.last_modified)
+
+
+def _change(
+    item: TrackedItem,
+    drive_id: str,
+    path: str,
+    kind: ChangeKind,
+    previous: str | None = None,
+) -> FileChange:
+    top = path.split("/", 1)[0] if "/" in path else ""
+    return FileChange(
+        item_id=item.item_id,
+        name=item.name,
+        folder=top,
+        path=path,
+        size=item.size,
+        mime_type=item.mime_type,
+        web_url=item.web_url,
+        last_modified=item.last_modified,
+        modified_by=item.modified_by,
+        modified_by_id=item.modified_by_id,
+        drive_id=drive_id,
+        kind=kind,
+        previous_path=previous,
+    )
