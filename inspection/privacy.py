@@ -125,7 +125,7 @@ _CUE = re.compile(
 )
 _TITLE = re.compile(rf"\b(Master|Miss|Mrs|Mr|Ms|Mx)\.?\s+({_CAP})")
 _FAMILY = re.compile(rf"\b(?:the\s+)?({_CAP})\s+(family|household|children|siblings|twins)\b")
-_POSSESSIVE = re.compile(rf"\b({_CAP})['’]s\s+((?:[a-z\-]+\s+){{0,2}}[a-z\-]+)")
+_POSSESSIVE = re.compile(rf"\b({_CAP})['’]s\s+((?:[A-Za-z\-]+\s+){{0,2}}[A-Za-z\-]+)")
 _RELATION = re.compile(rf"\b(?:{_RELATIONS}),?\s+({_NAME})", re.IGNORECASE)
 _AGE = re.compile(
     rf"\b({_NAME}),?\s*(?:\(\s*(?:aged?\s*)?\d{{1,2}}\s*(?:yrs?|years?(?:\s+old)?)?\s*\)|"
@@ -210,7 +210,7 @@ def _scan(text: str) -> Iterator[Finding]:
             )
     for match in _POSSESSIVE.finditer(text):
         word = match.group(1)
-        context = set(match.group(2).split())
+        context = set(match.group(2).lower().split())
         if _is_name_word(word) and context & _PERSONAL_CONTEXT:
             yield _name(match.start(1), match.end(1), f'a name before "\'s" {_masked(word)}')
     for match in _RELATION.finditer(text):

@@ -1,0 +1,411 @@
+"""The request log as a workbook or CSV, the copy kept in the channel, and the factual accuracy
+grid (Appendix 4).
+
+7.3: "All requests for information will be contained in one list so the provider and the
+Inspection Team are clear about what information has been sought, and what the response was to
+each query." The list lives in the channel's "Information requests" folder, so the copy there is
+always the provider view: inspectors-only notes never go into it (9.7 and issue 5).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile
+from inspection.model import Channel, Inspection
+from inspection.requests import Audience, InformationRequest, RequestLog
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LOG_FILE_NAME = "Information request log.xlsx"
+GRID_FILE_NAME = "Factual accuracy feedback grid.xlsx"
+FACTUAL_ACCURACY_FOLDER = "Factual accuracy"
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+class FileUploader(Protocol):
+    """The one `Directory` operation exports need (inspection/directory.py)."""
+
+    async def upload(
+        self,
+        channel: Channel,
+        folder: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> DriveFile: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    value: Callable[[InformationRequest, ExportContext], Any]
+    number_format: str | None = None
+    inspectors_only: bool = False
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    zone: ZoneInfo
+    today: date  # local date, for the Overdue column
+
+    def local(self, moment: datetime | None) -> datetime | None:
+        """A UTC instant as the local wall-clock time (Excel has no time zones)."""
+        if moment is None:
+            return None
+        return moment.astimezone(self.zone).replace(tzinfo=None)
+
+
+def _files(request: InformationRequest) -> str:
+    return "\n".join(file.name for file in request.files)
+
+
+def _links(request: InformationRequest) -> str:
+    return "\n".join(file.web_url for file in request.files if file.web_url)
+
+
+def _answered_by(request: InformationRequest) -> str:
+    names: list[str] = []
+    for answer in request.answers:
+        if answer.answered_by.name not in names:
+            names.append(answer.answered_by.name)
+    return ", ".join(names)
+
+
+def _follow_ups(request: InformationRequest, context: ExportContext) -> str:
+    return "\n".join(
+        f"{follow.asked_at.astimezone(context.zone):%d/%m/%Y %H:%M} {follow.asked_by.name}: "
+        f"{follow.text} (due {follow.due_on:%d/%m/%Y})"
+        for follow in request.follow_ups
+    )
+
+
+def _notes(request: InformationRequest, context: ExportContext) -> str:
+    return "\n".join(
+        f"{note.written_at.astimezone(context.zone):%d/%m/%Y %H:%M} {note.author.name}: {note.text}"
+        for note in request.notes
+    )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Id", 9, lambda r, c: r.ref),
+    Column("Request", 60, lambda r, c: r.text),
+    Column("Asked by", 22, lambda r, c: r.asked_by.name),
+    Column("Asked at", 17, lambda r, c: c.local(r.asked_at), DATETIME_FORMAT),
+    Column("Child case references", 20, lambda r, c: ", ".join(r.child_refs)),
+    Column("Theme / standard", 18, lambda r, c: r.theme or ""),
+    Column("For", 22, lambda r, c: r.assignee.name if r.assignee else ""),
+    Column("Due", 12, lambda r, c: r.due_on, DATE_FORMAT),
+    Column("Priority", 10, lambda r, c: r.priority.value),
+    Column("Status", 12, lambda r, c: r.status.label),
+    Column("Overdue", 9, lambda r, c: "Yes" if r.is_overdue(c.today) else "No"),
+    Column("Response", 60, lambda r, c: r.response_text),
+    Column("Answered by", 22, lambda r, c: _answered_by(r)),
+    Column("Last answered", 17, lambda r, c: c.local(r.answered_at), DATETIME_FORMAT),
+    Column("Files", 30, lambda r, c: _files(r)),
+    Column("File links", 40, lambda r, c: _links(r)),
+    Column("Follow-ups", 50, _follow_ups),
+    Column("Closed at", 17, lambda r, c: c.local(r.closed_at), DATETIME_FORMAT),
+    Column("Logged from message", 30, lambda r, c: r.source.web_url if r.source else ""),
+    Column("Internal notes (inspectors only)", 50, _notes, inspectors_only=True),
+)
+
+HISTORY_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Id", 9),
+    ("When", 17),
+    ("Who", 22),
+    ("What", 24),
+    ("From", 24),
+    ("To", 24),
+    ("Reason", 40),
+)
+
+
+def columns_for(audience: Audience) -> tuple[Column, ...]:
+    return tuple(c for c in COLUMNS if audience == "inspectors" or not c.inspectors_only)
+
+
+def _visible(
+    requests: Iterable[InformationRequest], audience: Audience
+) -> list[InformationRequest]:
+    # Belt and braces: whatever the caller passed, a provider export drops internal content.
+    return [request.for_audience(audience) for request in requests]
+
+
+def _safe_text(value: str) -> str:
+    """A cell that a spreadsheet would run as a formula gets a leading apostrophe (CSV only;
+    the workbook stores text cells as text)."""
+    if value[:1] in ("=", "+", "@", "\t", "\r") or (
+        value[:1] == "-" and value[1:2] not in (" ", "")
+    ):
+        return "'" + value
+    return value
+
+
+def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int], row: int = 1) -> None:
+    for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
+        cell = sheet.cell(row=row, column=index, value=title)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def _put(sheet: Worksheet, row: int, column: int, value: Any, number_format: str | None) -> None:
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        # Verbatim text stays text, even "=SUM(...)": never a formula.
+        cell.data_type = "s"
+    if number_format and value is not None:
+        cell.number_format = number_format
+    cell.alignment = _WRAP
+
+
+def to_xlsx(
+    inspection: Inspection,
+    requests: Iterable[InformationRequest],
+    *,
+    audience: Audience,
+    zone: ZoneInfo,
+    today: date,
+) -> bytes:
+    """The whole log as an Excel workbook: sheet "Requests" (one row per request, filters,
+    frozen header, real Excel dates) and sheet "History" (who changed what, when).
+
+    `audience="provider"` leaves out internal notes and internal history entries.
+    """
+    visible = _visible(requests, audience)
+    context = ExportContext(zone, today)
+    columns = columns_for(audience)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Requests"
+    _header(sheet, [c.title for c in columns], [c.width for c in columns])
+    for row, request in enumerate(visible, start=2):
+        for index, column in enumerate(columns, start=1):
+            _put(sheet, row, index, column.value(request, context), column.number_format)
+    last = get_column_letter(len(columns))
+    sheet.auto_filter.ref = f"A1:{last}{max(len(visible) + 1, 1)}"
+    sheet.freeze_panes = "B2"
+
+    history = book.create_sheet("History")
+    _header(history, [t for t, _ in HISTORY_COLUMNS], [w for _, w in HISTORY_COLUMNS])
+    row = 2
+    for request in visible:
+        for entry in request.history:
+            values = (request.ref, context.local(entry.at), entry.actor.name, entry.action,
+                      entry.old or "", entry.new or "", entry.reason or "")  # fmt: skip
+            for index, value in enumerate(values, start=1):
+                _put(history, row, index, value, DATETIME_FORMAT if index == 2 else None)
+            row += 1
+    history.auto_filter.ref = f"A1:{get_column_letter(len(HISTORY_COLUMNS))}{max(row - 1, 1)}"
+    history.freeze_panes = "A2"
+
+    book.properties.title = f"Information requests: {inspection.service_name}"
+    book.properties.creator = "Inspection bot"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(
+    requests: Iterable[InformationRequest],
+    *,
+    audience: Audience,
+    zone: ZoneInfo,
+    today: date,
+) -> bytes:
+    """The log as CSV (UTF-8 with a byte order mark so Excel reads accents), ISO dates, local
+    times, one row per request."""
+    visible = _visible(requests, audience)
+    context = ExportContext(zone, today)
+    columns = columns_for(audience)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.title for c in columns])
+    for request in visible:
+        row: list[str] = []
+        for column in columns:
+            value = column.value(request, context)
+            if isinstance(value, datetime):
+                row.append(value.strftime("%Y-%m-%d %H:%M"))
+            elif isinstance(value, date):
+                row.append(value.isoformat())
+            else:
+                row.append(_safe_text("" if value is None else str(value)))
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def publish_log(
+    directory: FileUploader,
+    inspection: Inspection,
+    requests: Iterable[InformationRequest],
+    *,
+    zone: ZoneInfo,
+    today: date,
+) -> DriveFile | None:
+    """Replace the Excel copy in the channel's "Information requests" folder (provider view:
+    everyone in the channel can open it). None when the inspection has no channel yet."""
+    if inspection.channel is None:
+        return None
+    content = to_xlsx(inspection, requests, audience="provider", zone=zone, today=today)
+    return await directory.upload(
+        inspection.channel, INFORMATION_REQUESTS_FOLDER, LOG_FILE_NAME, content,
+        content_type=XLSX_TYPE,
+    )  # fmt: skip
+
+
+class LogPublisher:
+    """A `RequestLog` listener keeping the channel's Excel copy up to date after every change.
+
+    Register it with `request_log.add_listener(LogPublisher(directory, request_log))`.
+    A failed upload is logged and retried with the next change; it never undoes the change.
+    """
+
+    def __init__(self, directory: FileUploader, requests: RequestLog) -> None:
+        self._directory = directory
+        self._requests = requests
+        self.last_upload: DriveFile | None = None
+
+    async def __call__(self, inspection: Inspection, _changed: InformationRequest) -> None:
+        await self.publish(inspection)
+
+    async def publish(self, inspection: Inspection) -> DriveFile | None:
+        if inspection.id is None or inspection.channel is None:
+            return None
+        everything = await self._requests.all_requests(inspection.id, "provider")
+        uploaded = await publish_log(
+            self._directory,
+            inspection,
+            everything,
+            zone=self._requests.framework_of(inspection).zone,
+            today=self._requests.today(inspection),
+        )
+        self.last_upload = uploaded
+        return uploaded
+
+
+GRID_COLUMNS: tuple[tuple[str, int], ...] = (
+    ("Page", 8),
+    ("Paragraph", 11),
+    ("Original Text", 50),
+    ("Proposed Correction", 50),
+    ("Comments", 40),
+    ("Decision Yes/No/Partial", 14),
+    ("Response", 40),
+)
+GRID_ROWS = 60
+
+
+def factual_accuracy_grid(
+    inspection: Inspection, *, draft_received: date | None, comments_due: date | None
+) -> bytes:
+    """The Appendix 4 Factual Accuracy Feedback Grid as a workbook for the provider.
+
+    7.4: the provider may raise comments of factual accuracy within 20 working days of
+    receiving the draft report, using this grid. Columns are the handbook's: Page, Paragraph,
+    Original Text, Proposed Correction, Comments, and "For JCC use only": Decision
+    Yes/No/Partial, Response.
+    """
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Factual accuracy"
+    sheet["A1"] = "Factual Accuracy Feedback Grid"
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = "Service"
+    sheet["C2"] = inspection.service_name
+    sheet["C2"].data_type = "s"
+    sheet["A3"] = "Draft report received"
+    sheet["A4"] = "Comments due by"
+    for cell_name, value in (("C3", draft_received), ("C4", comments_due)):
+        sheet[cell_name] = value if value else "not set yet"
+        if value:
+            sheet[cell_name].number_format = DATE_FORMAT
+    sheet["A5"] = (
+        "Record each factual inaccuracy on its own row (7.4, Appendix 4). "
+        "The last two columns are for the inspectorate's use only."
+    )
+    sheet["F6"] = "For inspectorate use only"
+    sheet["F6"].font = Font(bold=True)
+    sheet.merge_cells("F6:G6")
+    header_row = 7
+    _header(sheet, [t for t, _ in GRID_COLUMNS], [w for _, w in GRID_COLUMNS], row=header_row)
+    first, last = header_row + 1, header_row + GRID_ROWS
+    for row in range(first, last + 1):
+        for column in range(1, len(GRID_COLUMNS) + 1):
+            sheet.cell(row=row, column=column).alignment = _WRAP
+    decision = DataValidation(
+        type="list", formula1='"Yes,No,Partial"', allow_blank=True, showErrorMessage=True,
+        errorTitle="Decision", error="Choose Yes, No or Partial",
+    )  # fmt: skip
+    decision.add(f"F{first}:F{last}")
+    numbers = DataValidation(
+        type="whole", operator="greaterThanOrEqual", formula1="1", allow_blank=True,
+        showErrorMessage=True, errorTitle="Page", error="Give the page number of the draft report",
+    )  # fmt: skip
+    numbers.add(f"A{first}:A{last}")
+    sheet.add_data_validation(decision)
+    sheet.add_data_validation(numbers)
+    sheet.freeze_panes = f"A{first}"
+    sheet.auto_filter.ref = f"A{header_row}:G{last}"
+    book.properties.title = f"Factual accuracy feedback grid: {inspection.service_name}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+async def publish_factual_accuracy_grid(
+    directory: FileUploader,
+    inspection: Inspection,
+    *,
+    draft_received: date | None,
+    comments_due: date | None,
+) -> DriveFile | None:
+    """Put the grid in the channel's "Factual accuracy" folder; None without a channel."""
+    if inspection.channel is None:
+        return None
+    content = factual_accuracy_grid(
+        inspection, draft_received=draft_received, comments_due=comments_due
+    )
+    return await directory.upload(
+        inspection.channel, FACTUAL_ACCURACY_FOLDER, GRID_FILE_NAME, content,
+        content_type=XLSX_TYPE,
+    )  # fmt: skip
+
+
+__all__ = [
+    "COLUMNS",
+    "FACTUAL_ACCURACY_FOLDER",
+    "GRID_COLUMNS",
+    "GRID_FILE_NAME",
+    "LOG_FILE_NAME",
+    "XLSX_TYPE",
+    "FileUploader",
+    "LogPublisher",
+    "columns_for",
+    "factual_accuracy_grid",
+    "publish_factual_accuracy_grid",
+    "publish_log",
+    "to_csv",
+    "to_xlsx",
+]
