@@ -52,6 +52,42 @@ class Settings(BaseSettings):
         default=10.0, ge=0, le=120, alias="SHUTDOWN_GRACE_SECONDS"
     )
 
+    # --- Microsoft Graph (issue 3, graph/) ---------------------------------------------------
+    # Any Graph-compatible server; a loopback URL (the emulator) uses a dummy token.
+    graph_base_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_BASE_URL")
+    # auto: static token on loopback, else certificate, client secret, or managed identity.
+    graph_credential: Literal[
+        "auto", "client_secret", "certificate", "managed_identity", "static"
+    ] = Field(default="auto", alias="GRAPH_CREDENTIAL")
+    graph_tenant_id: str = Field(default="", alias="GRAPH_TENANT_ID")  # else MicrosoftAppTenantId
+    graph_client_id: str = Field(default="", alias="GRAPH_CLIENT_ID")  # else MicrosoftAppId
+    graph_client_secret: str = Field(default="", alias="GRAPH_CLIENT_SECRET", repr=False)
+    graph_certificate_path: Path | None = Field(default=None, alias="GRAPH_CERTIFICATE_PATH")
+    graph_certificate_password: str = Field(
+        default="", alias="GRAPH_CERTIFICATE_PASSWORD", repr=False
+    )
+    # The inspectorate's team, where inspection channels are made (7.2).
+    graph_team_id: str = Field(default="", alias="GRAPH_TEAM_ID")
+    graph_channel_name_pattern: str = Field(
+        default="Inspection - {service} - {month}", alias="GRAPH_CHANNEL_NAME_PATTERN"
+    )
+    graph_channel_membership: Literal["private", "standard"] = Field(
+        default="private", alias="GRAPH_CHANNEL_MEMBERSHIP"
+    )
+    # Change notifications (optional; polling is the fallback): public https URL of
+    # POST /api/notifications, and the secret Graph echoes back in each notification.
+    graph_notification_url: str = Field(default="", alias="GRAPH_NOTIFICATION_URL")
+    graph_client_state: str = Field(default="", alias="GRAPH_CLIENT_STATE", repr=False)
+    graph_files_folder_wait_minutes: float = Field(
+        default=10.0, ge=0, le=120, alias="GRAPH_FILES_FOLDER_WAIT_MINUTES"
+    )
+    graph_retry_minutes: int = Field(default=15, ge=1, le=1440, alias="GRAPH_RETRY_MINUTES")
+    graph_timezone: str = Field(default="Europe/London", alias="GRAPH_TIMEZONE")
+    # Where the in-process emulator keeps channel files in local runs.
+    graph_emulator_folder: Path = Field(
+        default=Path("./local/graph-files"), alias="GRAPH_EMULATOR_FOLDER"
+    )
+
     @field_validator("extra_closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:
