@@ -1,10 +1,531 @@
-"""Lead inspector commands (placeholder until written)."""
+"""Lead inspector commands: new inspection, status, timeline, and re-planning.
+
+`new inspection "<service>" onsite <start> to <end> [focused] [notice <date>]
+ link officer @<person> [director @<person>] [team @<person> ...]`: the sender is the lead
+inspector; @mentions carry Teams user ids, resolved to Entra object ids through Teams.
+"""
 
 from __future__ import annotations
 
-from bot.router import Router
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from bot.cards.inspections import (
+    NEW_INSPECTION_ACTION,
+    created_text,
+    new_inspection_form,
+    status_card,
+    timeline_card,
+    timeline_text,
+    welcome_card,
+)
+from bot.router import Mention, Reply, Router, Turn
 from bot.services import Services
+from inspection.clock import local_today
+from inspection.dates import DateError, parse_date, parse_date_range
+from inspection.directory import ChannelSetup, setup_members, with_folders
+from inspection.errors import (
+    ConfigurationError,
+    Forbidden,
+    InspectionError,
+    NotFound,
+    PlanningError,
+)
+from inspection.frameworks import Framework
+from inspection.inspections import timeline_for
+from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
+from inspection.timeline import Timeline
+
+log = logging.getLogger("bot.commands.inspections")
+
+DEFAULT_FRAMEWORK = "jcc-children-social-care"
+LEAD_ONLY = frozenset({Role.LEAD_INSPECTOR})
+NEW_USAGE = (
+    'new inspection "<service>" onsite <start> to <end> [focused] [notice <date>] '
+    "link officer @person [director @person] [team @person ...]"
+)
+_QUOTED = re.compile(r'^\s*["“”\'‘’]([^"“”‘’]+)["“”\'‘’]\s*(.*)$', re.DOTALL)
+_KEYWORDS = re.compile(
+    r"\b(on[ -]?site|notice(?: given)?|link officer|director|team|framework|focused|full|"
+    r"allow late notice)\b",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(r"@@(\d+)@@")
+
+
+@dataclass
+class NewInspectionArgs:
+    service: str = ""
+    framework: str = DEFAULT_FRAMEWORK
+    inspection_type: str = "full"
+    onsite: tuple[date, date] | None = None
+    notice: date | None = None
+    link_officers: list[Mention] = field(default_factory=list)
+    directors: list[Mention] = field(default_factory=list)
+    team: list[Mention] = field(default_factory=list)
+    allow_late_notice: bool = False
+
+
+def parse_new_inspection(
+    args: str, mentions: tuple[Mention, ...], framework: Framework, today: date
+) -> NewInspectionArgs:
+    """The one-line form, checked; every problem is one clear sentence."""
+    text = " ".join(args.split())
+    # Mentions become placeholders first, so a name such as "Team Director" is not a keyword.
+    by_markup: list[Mention] = []
+    for mention in mentions:
+        if mention.text and mention.text in text:
+            text = text.replace(mention.text, f" @@{len(by_markup)}@@ ", 1)
+            by_markup.append(mention)
+    text = re.sub(r"<at>(.*?)</at>", r"@\1", text)
+    result = NewInspectionArgs()
+    quoted = _QUOTED.match(text)
+    if quoted:
+        result.service, rest = quoted[1].strip(), quoted[2]
+    else:
+        first = _KEYWORDS.search(text)
+        result.service = text[: first.start()].strip() if first else text.strip()
+        rest = text[first.start() :] if first else ""
+    if not result.service:
+        raise PlanningError(f"give the service's name in quotes; the form is: {NEW_USAGE}")
+    pieces = _KEYWORDS.split(rest)
+    if pieces and pieces[0].strip():
+        raise PlanningError(
+            f'I don\'t know what "{pieces[0].strip()[:40]}" means here; the form is: {NEW_USAGE}'
+        )
+    calendar = framework.calendar_for()
+    for keyword, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        word = " ".join(keyword.lower().replace("-", " ").split())
+        value = value.strip()
+        people = [by_markup[int(n)] for n in _PLACEHOLDER.findall(value)]
+        if word in ("onsite", "on site"):
+            result.onsite = parse_date_range(value, today=today, calendar=calendar)
+        elif word.startswith("notice"):
+            result.notice = parse_date(value, today=today, calendar=calendar, prefer="past")
+        elif word in ("focused", "full"):
+            result.inspection_type = word
+            if value:
+                raise PlanningError(f'"{value[:40]}" after "{word}" is not part of the form')
+        elif word == "framework":
+            result.framework = value.split()[0] if value else ""
+        elif word == "allow late notice":
+            result.allow_late_notice = True
+        else:
+            if not people:
+                raise PlanningError(
+                    f"@mention the {word} (type @ and pick them) so I know exactly who they are"
+                )
+            if _PLACEHOLDER.sub("", value).strip(" ,&and"):
+                raise PlanningError(
+                    f"after {word}, give only @mentions; "
+                    f'"{_PLACEHOLDER.sub("", value).strip()[:40]}" is not one'
+                )
+            {"link officer": result.link_officers, "director": result.directors}.get(
+                word, result.team
+            ).extend(people)
+    if result.onsite is None:
+        raise PlanningError(f"give the on-site dates (onsite 23 March to 27 March): {NEW_USAGE}")
+    if not result.link_officers:
+        raise PlanningError(
+            "name the link officer with an @mention (link officer @person); handbook 6.2: the "
+            "service names one person as the inspectorate's contact"
+        )
+    return result
 
 
 def register(router: Router, services: Services) -> None:
-    return None
+    def framework_of(inspection: Inspection) -> Framework:
+        return services.frameworks.get(inspection.framework)
+
+    def today_for(inspection: Inspection) -> date:
+        return local_today(services.clock, framework_of(inspection).zone)
+
+    # --- new inspection ----------------------------------------------------------------------
+    @router.command(
+        "new inspection",
+        help="Set up an inspection and its channel (you become its lead inspector)",
+        usage=NEW_USAGE,
+    )
+    async def new_inspection(turn: Turn) -> Reply:
+        if not turn.args:
+            return Reply(
+                text="Fill in the form, or type the one-line form: " + NEW_USAGE,
+                card=new_inspection_form(services.frameworks),
+            )
+        lead = _lead_member(turn)
+        default = services.frameworks.get(DEFAULT_FRAMEWORK)
+        parsed = parse_new_inspection(
+            turn.args, turn.mentions, default, local_today(services.clock, default.zone)
+        )
+        framework = services.frameworks.get(parsed.framework)
+        if framework.key != default.key:
+            # Dates are local to the framework's jurisdiction: parse again in its calendar.
+            parsed = parse_new_inspection(
+                turn.args, turn.mentions, framework, local_today(services.clock, framework.zone)
+            )
+        framework.inspection_type(parsed.inspection_type)
+        if framework.kind != "inspection":
+            raise PlanningError(
+                f"{framework.title} is a monthly cycle, not an inspection with on-site dates"
+            )
+        resolve = _resolver(turn)
+        members = [lead]
+        for role, found in (
+            (Role.LINK_OFFICER, parsed.link_officers),
+            (Role.DIRECTOR, parsed.directors),
+            (Role.INSPECTOR, parsed.team),
+        ):
+            for mention in found:
+                members.append(await _member(resolve, mention, role))
+        assert parsed.onsite is not None
+        return await _create(
+            turn,
+            framework=framework,
+            inspection_type=parsed.inspection_type,
+            service=parsed.service,
+            onsite=parsed.onsite,
+            notice=parsed.notice,
+            members=tuple(members),
+            allow_late_notice=parsed.allow_late_notice,
+        )
+
+    @router.action(NEW_INSPECTION_ACTION)
+    async def new_inspection_from_card(turn: Turn) -> Reply:
+        lead = _lead_member(turn)
+        try:
+            kind = turn.data_str("kind", max_length=140)
+            framework_key, _, type_key = kind.partition("/")
+            framework = services.frameworks.get(framework_key)
+            framework.inspection_type(type_key)
+            service = turn.data_str("service", max_length=200)
+            start = _iso(turn, "onsite_start")
+            end = _iso(turn, "onsite_end")
+            raw_notice = (turn.data or {}).get("notice")
+            notice = _iso(turn, "notice") if raw_notice else None
+        except InspectionError as exc:
+            return Reply(
+                text=str(exc),
+                card=new_inspection_form(services.frameworks, error=str(exc)),
+                update=True,
+            )
+        return await _create(
+            turn,
+            framework=framework,
+            inspection_type=type_key,
+            service=service,
+            onsite=(start, end),
+            notice=notice,
+            members=(lead,),
+            allow_late_notice=False,
+        )
+
+    async def _create(
+        turn: Turn,
+        *,
+        framework: Framework,
+        inspection_type: str,
+        service: str,
+        onsite: tuple[date, date],
+        notice: date | None,
+        members: tuple[Member, ...],
+        allow_late_notice: bool,
+    ) -> Reply:
+        inspection, timeline = await services.inspections.create(
+            framework=framework.key,
+            inspection_type=inspection_type,
+            service_name=service,
+            onsite_start=onsite[0],
+            onsite_end=onsite[1],
+            notice=notice,
+            members=members,
+            allow_late_notice=allow_late_notice,
+        )
+        inspection, notes, welcome_here = await _place(turn, inspection, framework)
+        reply_text = created_text(inspection, timeline, notes)
+        today = today_for(inspection)
+        if welcome_here:
+            return Reply(
+                text=reply_text,
+                more=(Reply(card=welcome_card(inspection, timeline, today, framework)),),
+            )
+        return Reply(text=reply_text, card=timeline_card(inspection, timeline, today))
+
+    async def _place(
+        turn: Turn, inspection: Inspection, framework: Framework
+    ) -> tuple[Inspection, list[str], bool]:
+        """Give the inspection its channel: set up through the directory, or this channel."""
+        if services.directory is None:
+            if turn.kind == "channel" and turn.channel_id and turn.team_id:
+                taken = await services.repository.by_channel(turn.channel_id)
+                if taken is None:
+                    placed = await services.repository.update(
+                        replace(
+                            inspection,
+                            channel=Channel(turn.team_id, turn.channel_id),
+                            status=InspectionStatus.ACTIVE,
+                        )
+                    )
+                    return placed, ["This channel is now the inspection's channel."], True
+                return (
+                    inspection,
+                    [
+                        f"This channel already belongs to the inspection of {taken.service_name}, "
+                        "and Microsoft Graph is not configured, so no new channel was made. "
+                        "Run the command in an empty channel to use that one."
+                    ],
+                    False,
+                )
+            return (
+                inspection,
+                [
+                    "Microsoft Graph is not configured, so no channel was set up: run the "
+                    "command in the channel you want to use for it."
+                ],
+                False,
+            )
+        return await _set_up_channel(turn, inspection, framework)
+
+    async def _set_up_channel(
+        turn: Turn, inspection: Inspection, framework: Framework
+    ) -> tuple[Inspection, list[str], bool]:
+        assert services.directory is not None
+        team_id = services.inspections_team_id or turn.team_id
+        lead = inspection.lead_inspector
+        if team_id is None or lead is None:
+            return (
+                inspection,
+                [
+                    "To set up its channel, send `set up channel` from a channel of the team the "
+                    "inspection should live in."
+                ],
+                False,
+            )
+        await turn.say("Setting up the channel and its files; this can take a minute...")
+        request = with_folders(
+            ChannelSetup(
+                team_id=team_id,
+                service_name=inspection.service_name,
+                onsite_start=inspection.onsite_start,
+                lead_inspector=lead.aad_object_id,
+                members=setup_members(inspection.members),
+                description=f"Inspection of {inspection.service_name} ({framework.title})",
+                existing_channel_id=inspection.channel.channel_id if inspection.channel else None,
+            ),
+            framework,
+        )
+        try:
+            result = await services.directory.setup_channel(request, progress=turn.say)
+        except InspectionError as exc:
+            return (
+                inspection,
+                [f"The channel is not set up yet: {exc}. Send `set up channel` to try again."],
+                False,
+            )
+        placed = await services.repository.update(
+            replace(inspection, channel=result.channel, status=InspectionStatus.ACTIVE)
+        )
+        timeline = timeline_for(placed, services.frameworks)
+        poster = turn.extras.get("post_to_channel")
+        notes = [
+            f'Channel "{result.display_name}" is ready with {len(result.folders)} folders'
+            + (f": {result.web_url}" if result.web_url else ".")
+        ]
+        if poster is not None:
+            welcome = welcome_card(placed, timeline, today_for(placed), framework)
+            try:
+                await poster(result.team_id, result.channel_id, Reply(card=welcome))
+            except Exception:  # the inspection exists; the welcome can be asked for again
+                log.warning("welcome card not posted", exc_info=True)
+                notes.append("I couldn't post the welcome card there; type `status` in it.")
+        return placed, notes, False
+
+    @router.command(
+        "set up channel",
+        roles=LEAD_ONLY,
+        help="Set up (or finish setting up) the inspection's channel and folders",
+    )
+    async def set_up_channel(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        framework = framework_of(inspection)
+        placed, notes, welcome_here = await _place(turn, inspection, framework)
+        if welcome_here:
+            timeline = timeline_for(placed, services.frameworks)
+            return Reply(
+                text=" ".join(notes),
+                card=welcome_card(placed, timeline, today_for(placed), framework),
+            )
+        return Reply(text=" ".join(notes))
+
+    # --- status and timeline -----------------------------------------------------------------
+    async def status_reply(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        timeline = timeline_for(inspection, services.frameworks)
+        today = today_for(inspection)
+        checklist = await _checklist_summary(services, inspection)
+        requests = await _requests_summary(services, inspection, turn.role, today)
+        nxt = timeline.upcoming(today, 1)
+        summary = (
+            f"{inspection.service_name}: checklist {checklist}; requests {requests}"
+            + (f"; next: {nxt[0].title} on {nxt[0].date:%a %d %b}" if nxt else "")
+            + "."
+        )
+        return Reply(
+            text=summary,
+            card=status_card(inspection, timeline, today, checklist=checklist, requests=requests),
+        )
+
+    async def timeline_reply(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        timeline = timeline_for(inspection, services.frameworks)
+        today = today_for(inspection)
+        return Reply(
+            text=timeline_text(inspection, timeline, today),
+            card=timeline_card(inspection, timeline, today),
+        )
+
+    router.command(
+        "status",
+        needs_inspection=True,
+        help="Checklist counts, open and overdue requests, the next three deadlines",
+    )(status_reply)
+    router.action("status", needs_inspection=True)(status_reply)
+    router.command(
+        "timeline",
+        needs_inspection=True,
+        help="Every dated milestone: what is past, what is next",
+    )(timeline_reply)
+    router.action("timeline", needs_inspection=True)(timeline_reply)
+
+    # --- re-planning -------------------------------------------------------------------------
+    async def replanned(turn: Turn, inspection: Inspection, timeline: Timeline, what: str) -> Reply:
+        today = today_for(inspection)
+        warnings = "".join(f"\n\nWarning: {w}" for w in timeline.warnings)
+        return Reply(
+            text=f"{what} Every date that depends on it has moved.{warnings}",
+            card=timeline_card(inspection, timeline, today),
+        )
+
+    @router.command(
+        "move onsite",
+        roles=LEAD_ONLY,
+        help="Move the on-site dates; the timeline is re-planned",
+        usage="move onsite <start> to <end>",
+        aliases=("move on site", "move on-site"),
+    )
+    async def move_onsite(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        if not turn.args:
+            raise DateError("give the new on-site dates: move onsite 23 March to 27 March")
+        calendar = framework_of(inspection).calendar_for()
+        start, end = parse_date_range(turn.args, today=today_for(inspection), calendar=calendar)
+        changed, timeline = await services.inspections.move_onsite(turn.inspection_id, start, end)
+        return await replanned(
+            turn, changed, timeline, f"On site is now {start:%a %d %b %Y} to {end:%a %d %b %Y}."
+        )
+
+    async def record(turn: Turn, event: str, label: str, example: str) -> Reply:
+        inspection = turn.require_inspection()
+        if not turn.args:
+            raise DateError(f"give the date: {example}")
+        calendar = framework_of(inspection).calendar_for()
+        today = today_for(inspection)
+        when = parse_date(turn.args, today=today, calendar=calendar, prefer="past")
+        if when > today:
+            raise PlanningError(
+                f"{when:%a %d %b %Y} is in the future; record {label} once it has happened"
+            )
+        changed, timeline = await services.inspections.record_event(turn.inspection_id, event, when)
+        return await replanned(turn, changed, timeline, f"Recorded: {label} on {when:%a %d %b %Y}.")
+
+    @router.command(
+        "notice given",
+        roles=LEAD_ONLY,
+        help="Record the day notice was given (7.2); deadlines count from it",
+        usage="notice given <date>",
+    )
+    async def notice_given(turn: Turn) -> Reply:
+        return await record(turn, "notice", "notice given", "notice given 2 March")
+
+    @router.command(
+        "draft sent",
+        roles=LEAD_ONLY,
+        help="Record the day the draft report was sent; factual accuracy counts from it",
+        usage="draft sent <date>",
+    )
+    async def draft_sent(turn: Turn) -> Reply:
+        return await record(turn, "draft_sent", "draft report sent", "draft sent yesterday")
+
+
+# --- helpers ---------------------------------------------------------------------------------
+def _lead_member(turn: Turn) -> Member:
+    if not turn.user.aad_object_id:
+        raise Forbidden(
+            "I can't tell who you are from this message (Teams sent no Entra user id), so I "
+            "can't make you the lead inspector. Try from the Teams app."
+        )
+    return Member(turn.user.aad_object_id, Role.LEAD_INSPECTOR, turn.user.name)
+
+
+Resolve = Callable[[str], Awaitable[Any]]
+
+
+def _resolver(turn: Turn) -> Resolve:
+    resolve = turn.extras.get("resolve_member")
+    if resolve is None:
+        raise ConfigurationError("I can't look people up here; use the Teams app")
+    found: Resolve = resolve
+    return found
+
+
+async def _member(resolve: Resolve, mention: Mention, role: Role) -> Member:
+    person = await resolve(mention.teams_id)
+    if person is None:
+        raise NotFound(
+            f"I couldn't find {mention.name or 'that person'} in this team. Check they are a "
+            "member of it (guests too), then send the command again."
+        )
+    return Member(person.aad_object_id, role, person.name or mention.name, person.email)
+
+
+def _iso(turn: Turn, key: str) -> date:
+    value = turn.data_str(key, max_length=10)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DateError(f"{key.replace('_', ' ')}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+async def _checklist_summary(services: Services, inspection: Inspection) -> str:
+    if services.checklist is None:
+        return "not available yet"
+    try:
+        state = await services.checklist.state(inspection)
+        counts = state.required_counts()
+    except InspectionError as exc:
+        return f"not available right now ({exc})"
+    total = sum(counts.values())
+    return (
+        f"{counts.get('received', 0)} of {total} required received, "
+        f"{counts.get('missing', 0)} missing, {counts.get('needs_attention', 0)} need attention"
+        + (f", {counts['waived']} waived" if counts.get("waived") else "")
+    )
+
+
+async def _requests_summary(
+    services: Services, inspection: Inspection, role: Role | None, today: date
+) -> str:
+    if services.requests is None:
+        return "not available yet"
+    from inspection.requests import audience_for
+
+    audience = audience_for(role)
+    try:
+        waiting = await services.requests.open_requests(inspection.id, audience)
+        late = await services.requests.overdue(inspection.id, today, audience)
+    except InspectionError as exc:
+        return f"not available right now ({exc})"
+    return f"{len(waiting)} open, {len(late)} overdue"

@@ -1,0 +1,205 @@
+"""Lead inspector commands, end to end: Teams JSON in, connector traffic out."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from inspection.model import Role
+from tests.fakes.teams import (
+    CHANNEL_ID,
+    DIRECTOR,
+    INSPECTOR,
+    LEAD,
+    LINK,
+    OUTSIDER,
+    TEAM_ID,
+    BotHarness,
+    content,
+)
+
+
+async def test_status_in_the_channel(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("status", where="channel")
+    assert len(sent) == 1
+    text = content(sent[0])
+    assert "Status: Children's Residential Service" in text
+    assert "Checklist" in text and "Information requests" in text
+    # Monday 2 March 2026: the next milestone is the documents deadline (10 working days).
+    assert "Next deadlines" in text
+    assert sent[0].conversation_id.startswith(CHANNEL_ID)
+
+
+async def test_slash_status_in_a_personal_chat_for_the_link_officer(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("/status", as_=LINK)
+    assert "Status: Children's Residential Service" in content(sent[0])
+
+
+async def test_timeline_shows_past_and_next(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("timeline", where="channel")
+    text = content(sent[0])
+    assert "Timeline: Children's Residential Service" in text
+    assert "[done]" in text  # notice given 23 Feb is past on 2 March
+    assert "[next]" in text
+    assert "Mon 23 Mar 2026" in text
+
+
+async def test_outsider_sees_nothing_from_a_personal_chat(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("status", as_=OUTSIDER)
+    text = content(sent[0])
+    assert "don't have a role in any open inspection" in text
+    assert "Residential" not in text
+
+
+async def test_link_officer_cannot_move_onsite(bot: BotHarness) -> None:
+    inspection = await bot.inspection()
+    sent = await bot.say("move onsite 30 March to 3 April", as_=LINK, where="channel")
+    text = content(sent[0])
+    assert "Only the lead inspector can use `move onsite`" in text
+    assert "you are the link officer" in text
+    stored = await bot.services.repository.get(inspection.id or 0)
+    assert stored.onsite_start == date(2026, 3, 23)
+
+
+async def test_move_onsite_replans(bot: BotHarness) -> None:
+    inspection = await bot.inspection()
+    sent = await bot.say("move onsite 13 April to 17 April", where="channel")
+    text = content(sent[0])
+    assert "On site is now Mon 13 Apr 2026 to Fri 17 Apr 2026" in text
+    stored = await bot.services.repository.get(inspection.id or 0)
+    assert (stored.onsite_start, stored.onsite_end) == (date(2026, 4, 13), date(2026, 4, 17))
+
+
+async def test_move_onsite_bad_dates_are_explained(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("move onsite soonish", where="channel")
+    assert "not two dates I understand" in content(sent[0])
+    sent = await bot.say("move onsite 31 February to 3 March", where="channel")
+    assert "not a real date" in content(sent[0])
+    sent = await bot.say("move onsite", where="channel")
+    assert "give the new on-site dates" in content(sent[0])
+    # 6 April 2026 is Easter Monday, a Jersey bank holiday.
+    sent = await bot.say("move onsite 6 April to 10 April", where="channel")
+    assert "not a working day (Easter Monday)" in content(sent[0])
+
+
+async def test_notice_given_and_draft_sent(bot: BotHarness) -> None:
+    inspection = await bot.inspection(notice=None)
+    sent = await bot.say("notice given last Friday", where="channel")
+    assert "Recorded: notice given on Fri 27 Feb 2026" in content(sent[0])
+    sent = await bot.say("draft sent tomorrow", where="channel")
+    assert "is in the future" in content(sent[0])
+    sent = await bot.say("draft sent yesterday", where="channel")
+    assert "Recorded: draft report sent on Sun 01 Mar 2026" in content(sent[0])
+    stored = await bot.services.repository.get(inspection.id or 0)
+    assert stored.actuals == {"notice": date(2026, 2, 27), "draft_sent": date(2026, 3, 1)}
+
+
+async def test_new_inspection_one_line_form_resolves_mentions(bot: BotHarness) -> None:
+    sent = await bot.say(
+        'new inspection "Fostering Service" onsite 20 April to 22 April focused '
+        f"notice 2 March link officer <at>{LINK.name}</at> director <at>{DIRECTOR.name}</at> "
+        f"team <at>{INSPECTOR.name}</at>",
+        where="other-channel",
+        mentions=(LINK, DIRECTOR, INSPECTOR),
+    )
+    text = bot.texts(sent)
+    assert "Inspection of Fostering Service stored" in text
+    assert "This channel is now the inspection's channel." in text
+    found = await bot.services.repository.by_channel("19:another-channel@thread.tacv2")
+    assert found is not None
+    assert found.inspection_type == "focused"
+    assert found.notice_date == date(2026, 3, 2)
+    roles = {(m.aad_object_id, m.role.value) for m in found.members}
+    # The Entra ids came from the connector's member look-up (TeamsInfo.get_member).
+    assert roles == {
+        (LEAD.aad_object_id, "lead_inspector"),
+        (LINK.aad_object_id, "link_officer"),
+        (DIRECTOR.aad_object_id, "director"),
+        (INSPECTOR.aad_object_id, "inspector"),
+    }
+    assert found.channel is not None and found.channel.team_id == TEAM_ID
+    # The welcome card lists the required documents.
+    assert "Required documents" in text
+
+
+async def test_new_inspection_form_errors(bot: BotHarness) -> None:
+    sent = await bot.say('new inspection "X" onsite 20 April to 24 April', where="channel")
+    assert "name the link officer with an @mention" in content(sent[0])
+    sent = await bot.say(
+        'new inspection "X" onsite 20 April to 24 April link officer Sam', where="channel"
+    )
+    assert "@mention the link officer" in content(sent[0])
+    stranger = type(LINK)("29:1nobody", "00000000-0000-4000-8000-0000000000ff", "Test Nobody")
+    sent = await bot.say(
+        f'new inspection "X" onsite 20 April to 24 April link officer <at>{stranger.name}</at>',
+        where="channel",
+        mentions=(stranger,),
+    )
+    assert "couldn't find Test Nobody in this team" in content(sent[0])
+    assert await bot.services.repository.list_all() == []
+
+
+async def test_new_inspection_without_args_shows_the_form(bot: BotHarness) -> None:
+    sent = await bot.say("new inspection")
+    assert sent[0].cards and sent[0].cards[0]["body"][0]["text"] == "New inspection"
+
+
+async def test_new_inspection_card_submit_and_tampering(bot: BotHarness) -> None:
+    sent = await bot.submit(
+        {
+            "action": "new_inspection_form",
+            "kind": "jcc-children-social-care/full",
+            "service": "Short Breaks Service",
+            "onsite_start": "2026-04-20",
+            "onsite_end": "2026-04-24",
+        }
+    )
+    assert "Inspection of Short Breaks Service stored" in bot.texts(sent)
+    sent = await bot.submit(
+        {
+            "action": "new_inspection_form",
+            "kind": "no-such-framework/full",
+            "service": "X",
+            "onsite_start": "2026-04-20",
+            "onsite_end": "2026-04-24",
+        }
+    )
+    assert "unknown framework 'no-such-framework'" in bot.texts(sent)
+    # The form card is replaced in place with the error on it.
+    assert sent[0].method == "PUT"
+    sent = await bot.submit({"action": "new_inspection_form", "kind": ["x"], "service": 3})
+    assert "not valid (kind)" in bot.texts(sent)
+
+
+async def test_several_inspections_ask_which_and_remember(bot: BotHarness) -> None:
+    first = await bot.inspection(service_name="Service One")
+    await bot.inspection(service_name="Service Two", channel_id="19:second@thread.tacv2")
+    sent = await bot.say("status", as_=LINK)
+    assert "Which inspection?" in content(sent[0])
+    sent = await bot.submit(
+        {"action": "choose_inspection", "inspection_id": str(first.id), "then": "status"},
+        as_=LINK,
+    )
+    text = bot.texts(sent)
+    assert "This chat is now about Service One" in text
+    assert "Status: Service One" in text
+    sent = await bot.say("timeline", as_=LINK)
+    assert "Timeline: Service One" in content(sent[0])
+
+
+async def test_choice_card_tampered_with_is_refused(bot: BotHarness) -> None:
+    first = await bot.inspection(
+        service_name="Service One", members=(LEAD.member(Role.LEAD_INSPECTOR),)
+    )
+    sent = await bot.submit(
+        {"action": "choose_inspection", "inspection_id": str(first.id)}, as_=OUTSIDER
+    )
+    assert "You don't have a role in that inspection" in bot.texts(sent)
+    sent = await bot.submit({"action": "choose_inspection", "inspection_id": "DROP TABLE"})
+    assert "not valid (inspection_id)" in bot.texts(sent)
+    sent = await bot.submit({"action": "no-such-button"})
+    assert "That button is not one I know" in bot.texts(sent)
