@@ -423,15 +423,20 @@ def appendix_2_answers(
             asked.add(key)
             if any(_answered(r[index]) for r in table.rows if index < len(r)):
                 answered.add(key)
-    # "Number of unallocated cases: 12" in the text of a report.
+    # "Number of unallocated cases: 12" in the text of a report; a long question may wrap
+    # over several lines before its colon.
+    pending = ""
     for line in content.text.splitlines():
         label, sep, value = line.partition(":")
-        if sep:
-            key = _best_sub(label, subs)
-            if key is not None:
-                asked.add(key)
-                if _answered(value.strip()):
-                    answered.add(key)
+        if not sep:
+            pending = f"{pending} {line}"[-400:]
+            continue
+        key = _best_sub(f"{pending} {label}", subs)
+        pending = ""
+        if key is not None:
+            asked.add(key)
+            if _answered(value.strip()):
+                answered.add(key)
     return CheckResult(found={"appendix_2_answers": answered, "appendix_2_asked": asked})
 
 
