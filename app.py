@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cli import common, documents, inspections, purge, serve, timeline
+from cli import common, documents, inspections, purge, requests, serve, timeline
 
 if TYPE_CHECKING:
     from inspection.clock import Clock
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from settings import Settings
 
 # Each module adds its sub-commands; the order is the order in `--help`.
-COMMAND_MODULES = [timeline, inspections, serve, documents, purge]
+COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests]
 
 
 def create_app(

@@ -892,46 +892,48 @@ class RequestLog:
         self, inspection_id: int, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests waiting for the provider, in number order."""
-        return await self._query(inspection_id, RequestQuery(statuses=WAITING_STATUSES), audience)
+        return await self.matching(inspection_id, RequestQuery(statuses=WAITING_STATUSES), audience)
 
     async def due_on(
         self, inspection_id: int, day: date, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests waiting for the provider that fall due on `day` (local date)."""
         query = RequestQuery(statuses=WAITING_STATUSES, due_from=day, due_to=day)
-        return await self._query(inspection_id, query, audience)
+        return await self.matching(inspection_id, query, audience)
 
     async def due_between(
         self, inspection_id: int, start: date, end: date, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Waiting requests due from `start` to `end`, both included ("due this week")."""
         query = RequestQuery(statuses=WAITING_STATUSES, due_from=start, due_to=end)
-        return await self._query(inspection_id, query, audience)
+        return await self.matching(inspection_id, query, audience)
 
     async def overdue(
         self, inspection_id: int, as_of: date, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests still waiting whose due day ended before `as_of` (local date)."""
         query = RequestQuery(statuses=WAITING_STATUSES, due_to=as_of - timedelta(days=1))
-        return await self._query(inspection_id, query, audience)
+        return await self.matching(inspection_id, query, audience)
 
     async def opened_between(
         self, inspection_id: int, start: datetime, end: datetime, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests logged in [start, end) (UTC instants), e.g. since the previous KIT."""
         query = RequestQuery(opened_from=start, opened_to=end)
-        return await self._query(inspection_id, query, audience)
+        return await self.matching(inspection_id, query, audience)
 
     async def answered_between(
         self, inspection_id: int, start: datetime, end: datetime, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests with an answer recorded in [start, end) (UTC instants)."""
         query = RequestQuery(answered_from=start, answered_to=end)
-        return await self._query(inspection_id, query, audience)
+        return await self.matching(inspection_id, query, audience)
 
-    async def _query(
+    async def matching(
         self, inspection_id: int, query: RequestQuery, audience: Audience
     ) -> list[InformationRequest]:
+        """Requests matching `query` for a system caller (scheduler, CLI) as `audience` sees
+        them; people go through `find`, which checks their membership."""
         found = await self._repository.find(inspection_id, query)
         return [request.for_audience(audience) for request in found]
 
