@@ -21,7 +21,6 @@ from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
-    AdaptiveCardInvokeResponse,
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
@@ -49,6 +48,7 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 MAX_SEND_ATTEMPTS = 4
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         # 4.17: the base class's on_adaptive_card_invoke serialises twice under CloudAdapter
-        # (500), so Action.Execute is answered here with the model left for the adapter.
+        # (500), so Action.Execute is answered here and serialised once, by bot/web.py.
         activity = turn_context.activity
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
@@ -134,16 +134,13 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             data["action"] = verb
         turn = replace(self.to_turn(turn_context), data=data, text="")
         reply = await self.router.dispatch(turn)
-        if reply.card is not None:
-            body = AdaptiveCardInvokeResponse(
-                status_code=200, type=CARD_CONTENT_TYPE, value=reply.card
-            )
-        else:
-            body = AdaptiveCardInvokeResponse(
-                status_code=200,
-                type="application/vnd.microsoft.activity.message",
-                value=reply.text or "Done.",
-            )
+        # A plain dict: the model's `value` only serialises objects, and Teams also accepts a
+        # message (a string) as the answer.
+        body: dict[str, Any] = {
+            "statusCode": 200,
+            "type": CARD_CONTENT_TYPE if reply.card is not None else MESSAGE_CONTENT_TYPE,
+            "value": reply.card if reply.card is not None else (reply.text or "Done."),
+        }
         for extra in reply.more:
             await self.send(turn_context, extra, None)
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)

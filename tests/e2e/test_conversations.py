@@ -1,0 +1,59 @@
+"""Install, uninstall and every turn keep the stored conversation references right."""
+
+from __future__ import annotations
+
+from tests.fakes.teams import CHANNEL_ID, LINK, TEAM_ID, BotHarness, content
+from tests.payloads import load
+
+
+def _at(bot: BotHarness, name: str) -> dict[str, object]:
+    payload = load(name)
+    payload["serviceUrl"] = bot.connector.url
+    return payload
+
+
+async def test_personal_install_welcomes_and_stores_the_reference(bot: BotHarness) -> None:
+    sent = await bot.send(_at(bot, "installation_update_add"))
+    assert "Hello, I'm the inspection bot" in content(sent[0])
+    ref = await bot.services.conversations.personal_for(LINK.aad_object_id)
+    assert ref is not None
+    assert ref.conversation_id == "a:1personal-chat-link"
+    assert ref.service_url == bot.connector.url
+    assert ref.reference["conversation"]["id"] == "a:1personal-chat-link"
+    assert ref.reference["serviceUrl"] == bot.connector.url
+
+
+async def test_uninstall_forgets_the_reference_and_sends_nothing(bot: BotHarness) -> None:
+    await bot.send(_at(bot, "installation_update_add"))
+    sent = await bot.send(_at(bot, "installation_update_remove"))
+    assert sent == []
+    assert await bot.services.conversations.personal_for(LINK.aad_object_id) is None
+
+
+async def test_added_to_a_team_welcomes_in_the_team(bot: BotHarness) -> None:
+    sent = await bot.send(_at(bot, "conversation_update_bot_added"))
+    assert "new inspection" in content(sent[0])
+    assert sent[0].conversation_id == TEAM_ID
+    ref = await bot.services.conversations.channel(TEAM_ID)
+    assert ref is not None and ref.team_id == TEAM_ID
+
+
+async def test_removed_from_a_team_forgets_every_channel(bot: BotHarness) -> None:
+    await bot.send(_at(bot, "conversation_update_bot_added"))
+    await bot.say("help", where="channel")
+    assert await bot.services.conversations.channel(CHANNEL_ID) is not None
+    sent = await bot.send(_at(bot, "conversation_update_bot_removed"))
+    assert sent == []
+    assert await bot.services.conversations.channel(CHANNEL_ID) is None
+    assert await bot.services.conversations.channel(TEAM_ID) is None
+
+
+async def test_every_turn_stores_the_channel_root_not_the_thread(bot: BotHarness) -> None:
+    await bot.say("help", where="channel")
+    ref = await bot.services.conversations.channel(CHANNEL_ID)
+    assert ref is not None
+    assert ref.conversation_id == CHANNEL_ID
+    assert ";messageid=" not in ref.reference["conversation"]["id"]
+    assert ref.team_id == TEAM_ID and ref.tenant_id == "tenant-1"
+    await bot.say("help", as_=LINK)
+    assert await bot.services.conversations.personal_for(LINK.aad_object_id) is not None
