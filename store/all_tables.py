@@ -8,3 +8,4 @@ import store.conversations  # noqa: F401
 import store.files  # noqa: F401
 import store.requests  # noqa: F401
 import store.outbox  # noqa: F401
+import store.checklist  # noqa: F401
