@@ -18,6 +18,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
+from bot.limits import TOO_DEEP, limit_violation
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
 
@@ -46,9 +47,11 @@ def messages_handler(
             return problem(413, f"the activity is larger than {max_bytes:,} bytes")
         try:
             body = json.loads(raw)
+        except RecursionError:
+            return problem(400, TOO_DEEP)
         except (UnicodeDecodeError, json.JSONDecodeError):
             return problem(400, "the body is not valid JSON")
-        reason = invalid_activity(body)
+        reason = invalid_activity(body) or limit_violation(body)
         if reason:
             return problem(400, reason)
         try:

@@ -124,7 +124,7 @@ async def _fill(database: Database, owner: dict[str, int]) -> dict[str, dict[str
                 continue
             try:
                 async with database.session() as session:
-                    result = await session.execute(table.insert().values(**row))
+                    result: Any = await session.execute(table.insert().values(**row))
                     pk = dict(
                         zip(
                             table.primary_key.columns.keys(),
