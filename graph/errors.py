@@ -78,7 +78,8 @@ class ErrorPolicy:
         status = status_of(exc)
         code = code_of(exc)
         message = message_of(exc)
-        log.warning("graph error %s %s while %s: %s", status, code, doing, message)
+        level = logging.INFO if status == 404 else logging.WARNING
+        log.log(level, "graph error %s %s while %s: %s", status, code, doing, message)
         if status in TRANSIENT_STATUSES:
             return self.unavailable(f"{status} while {doing}")
         if status == 401:

@@ -294,7 +294,10 @@ def channel_name(
                 f"{limit} characters; shorten the pattern"
             )
         if len(service) > room:
-            service = service[:room].rstrip(" .-")
+            cut = service[:room]
+            # Shorten at a word boundary when that keeps most of the name.
+            space = cut.rfind(" ")
+            service = (cut[:space] if space >= room // 2 else cut).rstrip(" .-")
     name = clean_name(frame.replace(slot, service))[:limit].rstrip(" .")
     if not name:
         raise ConfigurationError(
