@@ -91,7 +91,7 @@ async def test_a_setup_that_stopped_after_the_channel_is_completed_next_time(
         return original(method, path)
 
     emulator._take_fault = allow_three  # type: ignore[method-assign]
-    with pytest.raises(Unavailable, match="Microsoft Graph is unavailable; I'll retry at 10:15"):
+    with pytest.raises(Unavailable, match=r"Microsoft Graph is unavailable; I.ll retry at 10:15"):
         await directory.setup_channel(setup_request(team, frameworks))
     channel_id = next(iter(team.channels))
     assert len(list(emulator.channel_folder(channel_id).iterdir())) == 3
@@ -131,7 +131,7 @@ async def test_files_that_never_appear_give_up_with_a_clear_message(
     emulator.private_provisioning_404s = 1000
     directory = make_directory(files_folder_wait_seconds=60)
 
-    with pytest.raises(Unavailable, match="(?i)still setting up its files.*run the setup again"):
+    with pytest.raises(Unavailable, match=r"(?i)still setting up its files.*run the setup again"):
         await directory.setup_channel(setup_request(team, frameworks))
     # Waited with backoff (5, 10, 20 s...), not hammering Graph.
     assert emulator.count("GET", r"/filesFolder$") == 4
@@ -173,7 +173,7 @@ async def test_a_person_graph_refuses_is_reported_and_the_rest_are_added(
 
 async def test_unknown_team_is_a_clear_error(directory, team, frameworks) -> None:
     request = setup_request(team, frameworks, team_id="no-such-team")
-    with pytest.raises(NotFound, match="there is no team 'no-such-team'.*GRAPH_TEAM_ID"):
+    with pytest.raises(NotFound, match=r"there is no team 'no-such-team'.*GRAPH_TEAM_ID"):
         await directory.setup_channel(request)
 
 
