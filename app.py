@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cli import common, documents, inspections, purge, requests, serve, timeline
+from cli import app_package, common, documents, inspections, purge, requests, serve, timeline
 
 if TYPE_CHECKING:
     from inspection.clock import Clock
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from settings import Settings
 
 # Each module adds its sub-commands; the order is the order in `--help`.
-COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests]
+COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package]
 
 
 def create_app(
@@ -41,6 +41,7 @@ def create_app(
     """
     from bot.adapter import build_adapter
     from bot.commands import build_router
+    from bot.operations import mount_operations
     from bot.services import Services
     from bot.teams import InspectionBot
     from bot.web import HealthCheck, health_handler, messages_handler
@@ -77,6 +78,7 @@ def create_app(
         "/api/messages", messages_handler(adapter, bot, settings.bot_max_request_bytes)
     )
     app.router.add_get("/healthz", health_handler(checks))
+    mount_operations(app, checks, metrics_token=settings.metrics_token)  # /readyz, /metrics
 
     async def lifecycle(_app: web.Application) -> Any:
         if migrate:
