@@ -164,7 +164,8 @@ class DeltaSync:
             inspection_id,
             new_state,
             expected_link=expected,
-            upserts=upserts,
+            # A full enumeration replaces every row; otherwise only what changed is written.
+            upserts=list(current.values()) if full else upserts,
             removed=removed,
             replace_all=full,
         )
