@@ -27,6 +27,20 @@ class Settings(BaseSettings):
     # Local closure days on top of bank holidays, e.g. "2024-12-24,2024-12-31".
     extra_closures: tuple[date, ...] = Field(default=(), alias="EXTRA_CLOSURE_DAYS")
 
+    # --- Reminders and the scheduler (issue 6, scheduler/) ------------------------------------
+    scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
+    # How often the scheduler also looks for missed and failed reminders, in minutes (it runs
+    # at each framework's reminder and Keep in Touch times as well).
+    scheduler_interval_minutes: int = Field(
+        default=5, ge=1, le=60, alias="SCHEDULER_INTERVAL_MINUTES"
+    )
+    # A reminder sent this many minutes after its time says "(delayed)".
+    reminder_delayed_after_minutes: int = Field(
+        default=60, ge=1, le=1440, alias="REMINDER_DELAYED_AFTER_MINUTES"
+    )
+    # A reminder Teams did not take is tried again after this many minutes.
+    reminder_retry_minutes: int = Field(default=15, ge=1, le=1440, alias="REMINDER_RETRY_MINUTES")
+
     # --- HTTP server -------------------------------------------------------------------------
     host: str = Field(default="127.0.0.1", alias="HOST")
     port: int = Field(default=3978, ge=1, le=65535, alias="PORT")
