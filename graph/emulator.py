@@ -144,6 +144,8 @@ class GraphEmulator:
         self._watcher: asyncio.Task[None] | None = None
         self._notify_lock = asyncio.Lock()
         self.base_url = ""
+        # Subscription expiry is judged by this clock (tests may replace it).
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # -- lifecycle -------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -594,7 +596,7 @@ class GraphEmulator:
         if body.get("changeType") != "updated":
             raise DriveError(400, "InvalidRequest", "Drive subscriptions support 'updated' only.")
         expires = _parse_time(body.get("expirationDateTime"))
-        if expires is None or expires > datetime.now(UTC) + timedelta(minutes=42300):
+        if expires is None or expires > self.now() + timedelta(minutes=42300):
             raise DriveError(
                 400, "InvalidRequest", "expirationDateTime must be within 42300 minutes."
             )
@@ -657,7 +659,7 @@ class GraphEmulator:
         async with self._notify_lock:
             for drive in self.drives.values():
                 drive.scan()
-            now = datetime.now(UTC)
+            now = self.now()
             for subscription in list(self.subscriptions.values()):
                 drive = self.drives[subscription.drive_id]
                 if subscription.expires <= now or drive.seq <= subscription.notified_seq:

@@ -111,3 +111,4 @@ async def stored_inspection(database: Database, result: ChannelSetupResult | Non
 def pytest_configure(config: pytest.Config) -> None:
     # msgraph-sdk's generated request builders warn about their own deprecated classes.
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:msgraph.*")
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:kiota_abstractions.*")
