@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from cli import app_package, common, documents, inspections, purge, requests, serve, timeline
+from cli import reminders as remind
 
 if TYPE_CHECKING:
     from inspection.clock import Clock
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from settings import Settings
 
 # Each module adds its sub-commands; the order is the order in `--help`.
-COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package]
+COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package, remind]
 
 
 def create_app(
