@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         default=Path("./local/graph-files"), alias="GRAPH_EMULATOR_FOLDER"
     )
 
+    # --- Operations: logs and metrics (issue 7) -----------------------------------------------
+    # "json": one JSON object per line (production); "text": readable lines (local runs).
+    log_format: Literal["json", "text"] = Field(default="json", alias="LOG_FORMAT")
+    # When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
+    metrics_token: str = Field(default="", alias="METRICS_TOKEN", repr=False)
+
     @field_validator("extra_closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 from cli.common import CliError, settings
 from inspection.errors import InspectionError
+from logsetup import configure_logging, secrets_of
 from settings import Settings, load_settings
 
 LOCAL_DATA_DIR = Path("data")
@@ -94,9 +94,10 @@ def _run(config: Settings, *, directory: Any, files_at: Path | None = None) -> i
 
     from app import create_app
 
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # JSON lines in production; readable lines locally unless LOG_FORMAT says otherwise.
+    local_text = config.local_mode and "log_format" not in config.model_fields_set
+    fmt = "text" if local_text else config.log_format
+    configure_logging(config.log_level, fmt=fmt, secrets=secrets_of(config))
     app = create_app(config, directory=directory)
     endpoint = f"http://{config.host}:{config.port}/api/messages"
     lines = [f"Inspection bot listening on {endpoint} (health: /healthz)."]

@@ -10,6 +10,7 @@ import importlib
 from types import ModuleType
 
 from bot.context import InspectionResolver
+from bot.operations import observe_turns, tag_inspection
 from bot.router import Router, friendly_errors, log_turns
 from bot.services import Services
 
@@ -33,9 +34,11 @@ def _load(name: str) -> ModuleType | None:
 def build_router(services: Services) -> Router:
     router = Router()
     # Outermost first: log every turn, turn errors into replies, then find the inspection.
+    router.use(observe_turns)  # metrics (issue 7)
     router.use(log_turns)
     router.use(friendly_errors)
     router.use(InspectionResolver(services))
+    router.use(tag_inspection)  # log lines carry the inspection id (issue 7)
     for name in COMMAND_MODULES:
         module = _load(name)
         if module is not None:
