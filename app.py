@@ -43,7 +43,6 @@ def create_app(
     from bot.adapter import build_adapter
     from bot.commands import build_router
     from bot.operations import mount_operations
-    from bot.operations import mount_operations
     from bot.services import Services
     from bot.teams import InspectionBot
     from bot.web import HealthCheck, health_handler, messages_handler
@@ -80,7 +79,6 @@ def create_app(
         "/api/messages", messages_handler(adapter, bot, settings.bot_max_request_bytes)
     )
     app.router.add_get("/healthz", health_handler(checks))
-    mount_operations(app, checks, metrics_token=settings.metrics_token)  # /readyz, /metrics
     mount_operations(app, checks, metrics_token=settings.metrics_token)  # /readyz, /metrics
 
     async def lifecycle(_app: web.Application) -> Any:
