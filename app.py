@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from cli import app_package, common, documents, inspections, purge, requests, serve, timeline
+from cli import graph as graph_cli
 from cli import reminders as remind
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 # Each module adds its sub-commands; the order is the order in `--help`.
 COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package, remind]
+COMMAND_MODULES.append(graph_cli)  # setup-channel, sync-files (issue 3)
 
 
 def create_app(
@@ -32,6 +36,8 @@ def create_app(
     directory: Directory | None = None,
     migrate: bool = True,
     retry_base_seconds: float = 0.5,
+    scheduler: bool | None = None,
+    graph_emulator: Path | None = None,
 ) -> web.Application:
     """The bot's web application: `POST /api/messages`, `GET /healthz`.
 
@@ -39,6 +45,9 @@ def create_app(
     feature module, the Bot Framework adapter. The database is migrated and opened when the
     application starts and closed when it stops; the scheduler (when present) starts and stops
     with it. `clock` and `directory` replace the real ones in tests and local runs.
+
+    `scheduler`: run the reminder scheduler (default: the SCHEDULER_ENABLED setting).
+    `graph_emulator`: a folder for the in-process Graph emulator (local runs: no Azure).
     """
     from bot.adapter import build_adapter
     from bot.commands import build_router
@@ -66,8 +75,9 @@ def create_app(
         conversations=SqlConversationStore(database),
         directory=directory,
     )
-    router = build_router(services)
     adapter, authentication = build_adapter(settings)
+    _domain_services(services, settings, adapter)
+    router = build_router(services)
     bot = InspectionBot(router, services, retry_base_seconds=retry_base_seconds)
 
     app = web.Application(client_max_size=settings.bot_max_request_bytes)
@@ -88,8 +98,111 @@ def create_app(
         await authentication.close()
         await database.dispose()
 
+    # Registered first, so it runs before (and is torn down after) everything it feeds.
     app.cleanup_ctx.append(lifecycle)
+    _wire_graph(app, services, settings, directory, graph_emulator)
+    if settings.scheduler_enabled if scheduler is None else scheduler:
+        _wire_scheduler(app, services, settings, checks)
     return app
+
+
+def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
+    """The request log, the checklist and the proactive notifier, on the shared database."""
+    from bot.notifier import AdapterPoster, TeamsNotifier
+    from inspection.checklist import InspectionChecklist
+    from inspection.requests import RequestLog
+    from store.checklist import SqlChecklistStore
+    from store.requests import SqlRequestRepository
+
+    database = services.database
+    services.requests = RequestLog(
+        SqlRequestRepository(database),
+        services.repository,
+        services.frameworks,
+        services.clock,
+        extra_closures=settings.extra_closures,
+    )
+    services.checklist = InspectionChecklist(
+        SqlChecklistStore(database), services.frameworks, services.clock
+    )
+    services.notifier = TeamsNotifier(
+        AdapterPoster(adapter, settings.microsoft_app_id),
+        services.conversations,
+        services.repository,
+    )
+
+
+def _wire_scheduler(
+    app: web.Application, services: Any, settings: Settings, checks: dict[str, Any]
+) -> None:
+    from inspection.errors import Unavailable
+    from scheduler.runtime import attach, build_reminders
+
+    reminders = build_reminders(services, settings, notifier=services.notifier)
+    services.scheduler = reminders
+    attach(app, reminders)
+
+    async def scheduler_running() -> None:
+        if not reminders.running:
+            raise Unavailable("the reminder scheduler is not running")
+
+    checks["scheduler"] = scheduler_running
+
+
+def _wire_graph(
+    app: web.Application,
+    services: Any,
+    settings: Settings,
+    directory: Directory | None,
+    emulator_folder: Path | None,
+) -> None:
+    """Microsoft Graph (GRAPH_TEAM_ID set), or the in-process emulator for local runs."""
+    from graph.client import GraphConfig, build_client
+    from graph.directory import GraphDirectory
+    from graph.notifications import notifications_routes, subscription_trigger
+    from store.files import SqlFileStore
+
+    services.channel_name_pattern = settings.graph_channel_name_pattern
+    services.inspections_team_id = settings.graph_team_id or None
+    if directory is not None:
+        return
+    files = SqlFileStore(services.database)
+    if emulator_folder is not None:
+        from graph.emulator import GraphEmulator, seed_local
+
+        emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
+        team = seed_local(emulator)
+        services.inspections_team_id = team.id
+
+        async def emulated(_app: web.Application) -> Any:
+            base_url = await emulator.start()
+            emulator.watch(2.0)
+            config = replace(
+                GraphConfig.from_settings(settings), base_url=base_url, team_id=team.id
+            )
+            services.directory = GraphDirectory(
+                build_client(config), files, config, clock=services.clock
+            )
+            yield
+            await emulator.stop()
+
+        app.cleanup_ctx.append(emulated)
+        return
+    if not settings.graph_team_id:
+        return
+    config = GraphConfig.from_settings(settings)
+    graph = GraphDirectory(build_client(config), files, config, clock=services.clock)
+    services.directory = graph
+    if config.client_state:
+        routes, receiver = notifications_routes(
+            subscription_trigger(graph, services.repository, files), config.client_state
+        )
+        app.router.add_routes(routes)
+
+        async def close_receiver(_app: web.Application) -> None:
+            await receiver.coalescer.close()
+
+        app.on_cleanup.append(close_receiver)
 
 
 # Keys to what create_app built (tests, and other modules mounting routes on the app).

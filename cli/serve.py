@@ -1,13 +1,12 @@
 """`inspection-bot serve` (production) and `inspection-bot local` (your own machine, no Azure).
 
 `local` forces local mode: SQLite under ./data, authentication off (the Teams emulator sends no
-tokens), and Microsoft Graph replaced by the in-process emulator when it is installed.
+tokens), and Microsoft Graph replaced by the in-process emulator (files under ./data/graph-files).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _serve(args: argparse.Namespace) -> int:
     try:
         config = load_settings(**_overrides(args)) if _overrides(args) else settings()
-        return _run(config, directory=None)
+        return _run(config)
     except (CliError, InspectionError) as exc:
         sys.stderr.write(f"inspection-bot: error: {exc}\n")
         return 2
@@ -65,8 +64,9 @@ def _local(args: argparse.Namespace) -> int:
             MicrosoftAppId="",
             MicrosoftAppPassword="",
         )
-        directory, files_at = _local_directory(data)
-        return _run(config, directory=directory, files_at=files_at)
+        files_at = (data / "graph-files").resolve()
+        files_at.mkdir(parents=True, exist_ok=True)
+        return _run(config, graph_emulator=files_at)
     except OSError as exc:
         sys.stderr.write(f"inspection-bot: error: cannot use {data}: {exc.strerror}\n")
         return 2
@@ -75,21 +75,7 @@ def _local(args: argparse.Namespace) -> int:
         return 2
 
 
-def _local_directory(data: Path) -> tuple[Any, Path | None]:
-    """The Graph emulator's `Directory` when `graph.emulator` provides `local_directory(path)`."""
-    try:
-        emulator = importlib.import_module("graph.emulator")
-    except ModuleNotFoundError:
-        return None, None
-    make = getattr(emulator, "local_directory", None)
-    if make is None:
-        return None, None
-    files = data / "files"
-    files.mkdir(parents=True, exist_ok=True)
-    return make(files), files
-
-
-def _run(config: Settings, *, directory: Any, files_at: Path | None = None) -> int:
+def _run(config: Settings, *, graph_emulator: Path | None = None) -> int:
     from aiohttp import web
 
     from app import create_app
@@ -98,7 +84,7 @@ def _run(config: Settings, *, directory: Any, files_at: Path | None = None) -> i
     local_text = config.local_mode and "log_format" not in config.model_fields_set
     fmt = "text" if local_text else config.log_format
     configure_logging(config.log_level, fmt=fmt, secrets=secrets_of(config))
-    app = create_app(config, directory=directory)
+    app = create_app(config, graph_emulator=graph_emulator)
     endpoint = f"http://{config.host}:{config.port}/api/messages"
     lines = [f"Inspection bot listening on {endpoint} (health: /healthz)."]
     if config.local_mode:
@@ -106,10 +92,13 @@ def _run(config: Settings, *, directory: Any, files_at: Path | None = None) -> i
             "Local mode: authentication is OFF. Try it with Microsoft's Teams emulator:\n"
             f"  npx @microsoft/m365agentsplayground@0.2.28 -e {endpoint} -c msteams"
         )
-    if files_at is not None:
-        lines.append(f"Emulated channel files: drop documents into {files_at.resolve()}")
-    elif config.local_mode:
-        lines.append("Microsoft Graph is not configured: channels and files are not set up.")
+    if graph_emulator is not None:
+        lines.append(
+            "Microsoft Graph is emulated in-process: each inspection channel's files are "
+            f"folders under {graph_emulator}; drop documents there and the checklist reacts."
+        )
+    elif not config.graph_team_id:
+        lines.append("Microsoft Graph is not configured (GRAPH_TEAM_ID): no channels are made.")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     web.run_app(

@@ -34,7 +34,7 @@ async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
         MicrosoftAppId="",
         MicrosoftAppPassword="",
     )
-    app = create_app(settings, clock=clock, retry_base_seconds=0.001)
+    app = create_app(settings, clock=clock, retry_base_seconds=0.001, scheduler=False)
     async with FakeConnector() as connector:
         for person in EVERYONE:
             connector.add_member(person.teams_id, person.aad_object_id, person.name, person.email)
