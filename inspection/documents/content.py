@@ -245,10 +245,12 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
     breaks = 0
     texts: list[str] = []
     size = 0
+    # Style names by id, read once: `paragraph.style` looks the default up every time.
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     for paragraph in document.paragraphs:
         text = paragraph.text.strip()
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
         element = paragraph._p
+        style = style_names.get(element.style or "", element.style or "")
         for br in element.iter(qn("w:br")):
             if br.get(qn("w:type")) == "page":
                 breaks += 1

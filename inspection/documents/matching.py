@@ -135,14 +135,15 @@ class Matcher:
         stem = name.rsplit(".", 1)[0] if "." in name else name
         forms = name_tokens(stem)
         strong: list[Evidence] = []
+        present = {t for form in forms for t in form}
         for vocab in self._vocab:
             best: Evidence | None = None
             for form in forms:
-                if vocab.title and contains_phrase(form, vocab.title):
+                if vocab.title and vocab.title[0] in present and contains_phrase(form, vocab.title):
                     best = Evidence(vocab.item.key, 0.9, "its name is the item's title", "name")
                     break
                 for written, phrase in vocab.synonyms:
-                    if not contains_phrase(form, phrase):
+                    if phrase[0] not in present or not contains_phrase(form, phrase):
                         continue
                     if len(phrase) > 1:
                         confidence = min(0.85 + 0.02 * (len(phrase) - 2), 0.9)
