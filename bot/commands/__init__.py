@@ -17,6 +17,7 @@ from bot.services import Services
 COMMAND_MODULES = [
     "bot.commands.core",
     "bot.commands.inspections",
+    "bot.commands.reminders",
     "bot.commands.requests",
     "bot.commands.checklist",
 ]
