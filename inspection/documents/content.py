@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import zipfile
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -43,6 +44,8 @@ class Limits:
     max_columns: int = 200
     max_cells: int = 2_000_000
     max_pdf_pages_for_text: int = 60
+    # One decompressed PDF stream (a page's content, an image) at most.
+    max_pdf_stream_bytes: int = 20 * 1024 * 1024
     max_text_chars: int = 2_000_000
 
 
@@ -172,12 +175,33 @@ def _zip_problem(data: bytes, limits: Limits) -> str | None:
 # --- PDF --------------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_limits(limits: Limits) -> AbstractContextManager[object]:
+    """pypdf's own decompression limits, tightened to ours (pypdf 7 and later)."""
+    try:
+        from pypdf import apply_configuration
+    except ImportError:  # older pypdf: its built-in 75 MB limits apply
+        return nullcontext()
+    cap = limits.max_pdf_stream_bytes
+    return apply_configuration(
+        zlib_maximum_output_length=cap,
+        lzw_maximum_output_length=cap,
+        run_length_maximum_output_length=cap,
+        array_based_stream_maximum_output_length=cap,
+        jbig2_maximum_output_length=cap,
+    )
 
-    if not data.lstrip()[:1024].find(PDF_MAGIC) >= 0:
+
+def _read_pdf(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
+    if PDF_MAGIC not in data[:1024]:
         return Unreadable("the file is not a valid PDF (it may be corrupt or renamed)")
+    with _pdf_limits(limits):
+        return _parse_pdf(data, limits)
+
+
+def _parse_pdf(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError, PdfReadError
+
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -193,8 +217,16 @@ def _read_pdf(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
             content.notes.append(f"text read from the first {index} pages only")
             break
         try:
+            # Decoding the content first surfaces the size limit, which extract_text hides.
+            page.get_contents()
             text = page.extract_text() or ""
+        except LimitReachedError:
+            content.notes.append(
+                f"the text of page {index + 1} was not read: it expands beyond the size checked"
+            )
+            text = ""
         except Exception:  # a damaged page: count it, skip its text
+            content.notes.append(f"the text of page {index + 1} could not be read")
             text = ""
         chunks.append(text)
         size += len(text)

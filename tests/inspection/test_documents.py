@@ -486,3 +486,39 @@ def test_header_found_below_a_title_line() -> None:
     assert table.header == AUDIT_HEADER
     assert table.first_row_number == 4
     assert content.headings == ["Case audits April to September"]
+
+
+def _pdf_with_page_stream(stream: bytes) -> bytes:
+    """A one-page PDF whose content stream is `stream` (already Flate-compressed)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_pdf_decompression_bomb_stops_at_the_stream_limit() -> None:
+    import zlib
+
+    bomb = _pdf_with_page_stream(zlib.compress(b"0" * 48 * 1_048_576, 9))
+    assert len(bomb) < 100_000
+    content = read("SER.pdf", bomb, Limits(max_pdf_stream_bytes=4 * 1_048_576))
+    assert content.pages == 1
+    assert content.notes == ["the text of page 1 was not read: it expands beyond the size checked"]
+    # The same page under the limit is read.
+    fine = _pdf_with_page_stream(zlib.compress(b"BT /F1 12 Tf 72 712 Td (Hello) Tj ET"))
+    assert read("SER.pdf", fine).notes == []
