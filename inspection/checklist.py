@@ -841,6 +841,20 @@ class InspectionChecklist:
         """Every change, oldest first: matches, new versions, mappings, waivers, answers."""
         return await self._store.history(self._id(inspection))
 
+    async def find_files(self, inspection: Inspection, words: str) -> list[FileRef]:
+        """Files whose name contains `words` ("Data Nov"), newest first: for "this file is
+        the staffing return" when the person names the file rather than attaching it."""
+        wanted = " ".join(words.lower().split())
+        if not wanted:
+            return []
+        records = await self._store.load(self._id(inspection))
+        found = [
+            a
+            for a in records.files.values()
+            if wanted in " ".join(a.file.name.lower().split()) and not a.ignored
+        ]
+        return [_ref(a.file, a.reason, a.confidence) for a in _newest_first(found)]
+
     def resolve_item(self, inspection: Inspection, words: str) -> list[ChecklistItemSpec]:
         """Items a person may mean ("the staffing return" -> staffing_data), best first."""
         _, matcher = self._framework(inspection)

@@ -200,16 +200,6 @@ class Matcher:
 
     # --- decision ------------------------------------------------------------------------------
 
-    def needs_content(self, name: str, folder: str) -> bool:
-        """True when folder and name alone do not settle the match."""
-        if self.by_folder(folder):
-            return False
-        return self.decide(self.by_name(name)).item_key is None or self._close(self.by_name(name))
-
-    def _close(self, evidence: list[Evidence]) -> bool:
-        ranked = sorted(evidence, key=lambda e: -e.confidence)
-        return len(ranked) > 1 and ranked[1].confidence >= ranked[0].confidence - AMBIGUITY_MARGIN
-
     def decide(self, *groups: Iterable[Evidence]) -> MatchResult:
         """Combine evidence: folder first; otherwise name and content per item."""
         evidence = [e for group in groups for e in group]

@@ -388,3 +388,65 @@ def test_resolve_item_for_what_people_say(service: InspectionChecklist) -> None:
         "child_level_data",
         "staffing_data",
     ]
+
+
+async def test_content_settles_an_ambiguous_name(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    sheets = {
+        "CIN": [["Case reference", "Age"], ["CR-1", 4]],
+        "CLA": [["Case reference"], ["CR-2"]],
+    }
+    data = xlsx_bytes(sheets)
+    state = await service.record_files(_inspection(), [_file("d1", "Data Nov.xlsx", data, clock)])
+    assert state.questions == ()
+    item = state.item("child_level_data")
+    assert [f.path for f in item.files] == ["Data Nov.xlsx"]
+    assert "content mentions" in item.files[0].reason
+    # Only 2 of the 21 Appendix 1 items and lists are there: said so.
+    assert item.status == ItemStatus.NEEDS_ATTENTION
+    assert item.problems[0].startswith("13 of the 15 Appendix 1 items not found")
+
+
+async def test_an_oversized_file_is_received_without_downloading_it(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    async def load() -> bytes:
+        raise AssertionError("an oversized file must not be downloaded")
+
+    huge = DocumentFile("h1", "SER 2024.pdf", "", 80 * 1_048_576, clock.now(), load=load)
+    state = await service.record_files(_inspection(), [huge])
+    item = state.item("self_evaluation_report")
+    assert item.status == ItemStatus.RECEIVED
+    assert item.notes == (
+        "SER 2024.pdf: received, content not checked: the file is 80 MB, over the 50 MB "
+        "checked; split it or remove images",
+    )
+
+
+async def test_a_download_failure_is_received_not_checked(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    async def load() -> bytes:
+        raise OSError(104, "Connection reset by peer")
+
+    file = DocumentFile("f1", "Staffing return.xlsx", "", 1000, clock.now(), load=load)
+    state = await service.record_files(_inspection(), [file])
+    assert state.item("staffing_data").notes == (
+        "Staffing return.xlsx: received, content not checked: its content could not be "
+        "fetched: Connection reset by peer",
+    )
+
+
+async def test_find_files_by_what_people_call_them(
+    service: InspectionChecklist, upload: list[DocumentFile]
+) -> None:
+    inspection = _inspection()
+    await service.record_files(inspection, upload)
+    assert [f.path for f in await service.find_files(inspection, "data  nov")] == ["Data Nov.xlsx"]
+    assert [f.path for f in await service.find_files(inspection, "CPB minutes")] == [
+        "CPB minutes Jan 2024.docx",
+        "CPB minutes Oct 2023.docx",
+    ]
+    assert await service.find_files(inspection, "Thumbs") == []
+    assert await service.find_files(inspection, " ") == []
