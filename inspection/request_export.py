@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -159,23 +161,67 @@ def _safe_text(value: str) -> str:
     return value
 
 
-def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int], row: int = 1) -> None:
-    for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
-        cell = sheet.cell(row=row, column=index, value=title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        sheet.column_dimensions[get_column_letter(index)].width = width
+_FORMULA_START = ("=", "+", "-", "@")
 
 
-def _put(sheet: Worksheet, row: int, column: int, value: Any, number_format: str | None) -> None:
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        # Verbatim text stays text, even "=SUM(...)": never a formula.
-        cell.data_type = "s"
-    if number_format and value is not None:
-        cell.number_format = number_format
-    cell.alignment = _WRAP
+class _Sheet:
+    """A streaming (write-only) sheet: 5,000 requests export in a fraction of the time and
+    memory of the cell-by-cell worksheet. Styles are shared objects, text stays text."""
+
+    def __init__(self, book: Workbook, title: str, columns: Sequence[tuple[str, int]]) -> None:
+        self.sheet: Any = book.create_sheet(title)
+        for index, (_title, width) in enumerate(columns, start=1):
+            self.sheet.column_dimensions[get_column_letter(index)].width = width
+        self.width = len(columns)
+        self.titles = [title for title, _ in columns]
+        self._styles: dict[tuple[str | None, bool], Any] = {}
+
+    def header(self, rows: int, freeze: str) -> None:
+        """Must come before any row: filters over the header and `rows` data rows."""
+        last = get_column_letter(self.width)
+        self.sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
+        self.sheet.freeze_panes = freeze
+        cells = []
+        for title in self.titles:
+            cell = WriteOnlyCell(self.sheet, value=title)
+            cell.font = _HEADER_FONT
+            cell.fill = _HEADER_FILL
+            cells.append(cell)
+        self.sheet.append(cells)
+
+    def row(
+        self, values: Sequence[Any], formats: Sequence[str | None], wrap: Sequence[bool]
+    ) -> None:
+        cells: list[Any] = []
+        for value, number_format, wrapped in zip(values, formats, wrap, strict=True):
+            if value is None or value == "":
+                cells.append(None)
+                continue
+            text = isinstance(value, str)
+            if not (number_format or wrapped or (text and value.startswith(_FORMULA_START))):
+                cells.append(value)
+                continue
+            cell = WriteOnlyCell(self.sheet, value=value)
+            if text:
+                cell.data_type = "s"  # verbatim text, even "=SUM(...)": never a formula
+            # Registering a style hashes it each time; each combination is registered once
+            # and its style ids are copied (the same thing openpyxl's own `copy` does).
+            key = (number_format, wrapped)
+            style = self._styles.get(key)
+            if style is None:
+                if number_format:
+                    cell.number_format = number_format
+                if wrapped:
+                    cell.alignment = _WRAP
+                self._styles[key] = copy(cell._style)
+            else:
+                cell._style = copy(style)
+            cells.append(cell)
+        self.sheet.append(cells)
+
+
+# Long text columns wrap; the rest stay on one line.
+_WRAPPED = frozenset({"Request", "Response", "Follow-ups", "Internal notes (inspectors only)"})
 
 
 def to_xlsx(
@@ -194,30 +240,23 @@ def to_xlsx(
     visible = _visible(requests, audience)
     context = ExportContext(zone, today)
     columns = columns_for(audience)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Requests"
-    _header(sheet, [c.title for c in columns], [c.width for c in columns])
-    for row, request in enumerate(visible, start=2):
-        for index, column in enumerate(columns, start=1):
-            _put(sheet, row, index, column.value(request, context), column.number_format)
-    last = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A1:{last}{max(len(visible) + 1, 1)}"
-    sheet.freeze_panes = "B2"
+    book = Workbook(write_only=True)
+    main = _Sheet(book, "Requests", [(c.title, c.width) for c in columns])
+    main.header(len(visible), "B2")
+    formats = [c.number_format for c in columns]
+    wrap = [c.title in _WRAPPED for c in columns]
+    for request in visible:
+        main.row([column.value(request, context) for column in columns], formats, wrap)
 
-    history = book.create_sheet("History")
-    _header(history, [t for t, _ in HISTORY_COLUMNS], [w for _, w in HISTORY_COLUMNS])
-    row = 2
+    history = _Sheet(book, "History", HISTORY_COLUMNS)
+    history.header(sum(len(request.history) for request in visible), "A2")
+    history_formats = [None, DATETIME_FORMAT, None, None, None, None, None]
+    history_wrap = [False, False, False, False, False, False, True]
     for request in visible:
         for entry in request.history:
             values = (request.ref, context.local(entry.at), entry.actor.name, entry.action,
-                      entry.old or "", entry.new or "", entry.reason or "")  # fmt: skip
-            for index, value in enumerate(values, start=1):
-                _put(history, row, index, value, DATETIME_FORMAT if index == 2 else None)
-            row += 1
-    history.auto_filter.ref = f"A1:{get_column_letter(len(HISTORY_COLUMNS))}{max(row - 1, 1)}"
-    history.freeze_panes = "A2"
+                      entry.old, entry.new, entry.reason)  # fmt: skip
+            history.row(values, history_formats, history_wrap)
 
     book.properties.title = f"Information requests: {inspection.service_name}"
     book.properties.creator = "Inspection bot"
@@ -314,6 +353,15 @@ GRID_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Response", 40),
 )
 GRID_ROWS = 60
+
+
+def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int], row: int) -> None:
+    for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
+        cell = sheet.cell(row=row, column=index, value=title)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.column_dimensions[get_column_letter(index)].width = width
 
 
 def factual_accuracy_grid(

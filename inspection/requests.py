@@ -930,7 +930,7 @@ class RequestLog:
         return await self.matching(inspection_id, query, audience)
 
     async def matching(
-        self, inspection_id: int, query: RequestQuery, audience: Audience
+        self, inspection_id: int, query: RequestQuery, audience: Audience = "provider"
     ) -> list[InformationRequest]:
         """Requests matching `query` for a system caller (scheduler, CLI) as `audience` sees
         them; people go through `find`, which checks their membership."""
