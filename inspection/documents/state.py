@@ -1,0 +1,293 @@
+"""The checklist as it stands: status, files and problems per item, questions, unmatched and
+ignored files, built from what is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Any
+
+from inspection.documents.checks import item_problems
+from inspection.documents.records import (
+    ChecklistRecords,
+    DocumentFile,
+    ExplicitMapping,
+    FileAssessment,
+    Waiver,
+)
+from inspection.documents.text import version_key
+from inspection.errors import NotFound
+from inspection.frameworks import ChecklistItemSpec, Framework
+
+
+class ItemStatus(StrEnum):
+    RECEIVED = "received"
+    MISSING = "missing"
+    NEEDS_ATTENTION = "needs_attention"
+    WAIVED = "waived"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    file_id: str
+    path: str
+    name: str
+    web_url: str | None = None
+    modified: datetime | None = None
+    reason: str = ""  # why it counts for this item, or why it is unmatched/ignored/superseded
+    confidence: float = 0.0
+
+
+@dataclass(frozen=True)
+class ItemState:
+    key: str
+    title: str
+    required: bool
+    source: str
+    status: ItemStatus
+    files: tuple[FileRef, ...] = ()
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    superseded: tuple[FileRef, ...] = ()
+    waiver: Waiver | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """ "Is 'Data Nov.xlsx' the child-level data lists or the staffing data?" """
+
+    file_id: str
+    path: str
+    text: str
+    options: tuple[tuple[str, str], ...]  # (item key, title)
+    asked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistState:
+    framework: str
+    items: tuple[ItemState, ...]
+    unmatched: tuple[FileRef, ...] = ()
+    ignored: tuple[FileRef, ...] = ()
+    questions: tuple[Question, ...] = ()
+    # Questions asked by the call that returned this state: the bot posts these.
+    new_questions: tuple[Question, ...] = ()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in ItemStatus}
+        for item in self.items:
+            counts[item.status.value] += 1
+        return counts
+
+    def required_counts(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in ItemStatus}
+        for item in self.items:
+            if item.required:
+                counts[item.status.value] += 1
+        return counts
+
+    def item(self, key: str) -> ItemState:
+        for item in self.items:
+            if item.key == key:
+                return item
+        raise NotFound(f"there is no checklist item {key!r}")
+
+    def missing_required(self) -> tuple[ItemState, ...]:
+        """Required items with no file and no waiver: what the chasing reminders list."""
+        return tuple(i for i in self.items if i.required and i.status == ItemStatus.MISSING)
+
+    def needing_attention(self) -> tuple[ItemState, ...]:
+        return tuple(i for i in self.items if i.status == ItemStatus.NEEDS_ATTENTION)
+
+    @property
+    def complete(self) -> bool:
+        """Every required item received (without problems) or waived."""
+        return all(
+            i.status in (ItemStatus.RECEIVED, ItemStatus.WAIVED) for i in self.items if i.required
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI contract of issue 4 (`check-documents --json`)."""
+        return {
+            "items": [
+                {
+                    "key": i.key,
+                    "title": i.title,
+                    "required": i.required,
+                    "status": i.status.value,
+                    "files": [f.path for f in i.files],
+                    "problems": list(i.problems),
+                    "notes": list(i.notes),
+                    "superseded": [f.path for f in i.superseded],
+                    "waiver": (
+                        {"reason": i.waiver.reason, "by": i.waiver.by} if i.waiver else None
+                    ),
+                }
+                for i in self.items
+            ],
+            "unmatched": [{"path": f.path, "reason": f.reason} for f in self.unmatched],
+            "ignored": [{"path": f.path, "reason": f.reason} for f in self.ignored],
+            "questions": [
+                {"path": q.path, "question": q.text, "options": [k for k, _ in q.options]}
+                for q in self.questions
+            ],
+            "counts": self.counts,
+        }
+
+
+# --- building the state --------------------------------------------------------------------------
+
+
+def file_ref(file: DocumentFile, reason: str = "", confidence: float = 0.0) -> FileRef:
+    return FileRef(
+        file_id=file.file_id,
+        path=file.path,
+        name=file.name,
+        web_url=file.web_url,
+        modified=file.modified,
+        reason=reason,
+        confidence=confidence,
+    )
+
+
+def _title_phrase(title: str) -> str:
+    first, _, rest = title.partition(" ")
+    if first.isupper() or (len(first) > 1 and first[1:].lower() != first[1:]):
+        return title
+    return f"{first.lower()} {rest}".strip()
+
+
+def question_text(name: str, titles: Sequence[str]) -> str:
+    options = [f"the {_title_phrase(t)}" for t in titles]
+    if len(options) == 1:
+        return f"Is '{name}' {options[0]}?"
+    return f"Is '{name}' {', '.join(options[:-1])} or {options[-1]}?"
+
+
+def newest_first(assessments: list[FileAssessment]) -> list[FileAssessment]:
+    floor = datetime.min.replace(tzinfo=UTC)
+    return sorted(
+        assessments,
+        key=lambda a: (a.file.modified or floor, a.assessed_at or floor, a.file.name),
+        reverse=True,
+    )
+
+
+def build_state(framework: Framework, records: ChecklistRecords) -> ChecklistState:
+    """The checklist as it stands, from stored assessments, mappings, waivers and answers."""
+    by_item: dict[str, list[FileAssessment]] = {item.key: [] for item in framework.checklist}
+    unmatched: list[FileRef] = []
+    ignored: list[FileRef] = []
+    questions: list[Question] = []
+    asked_about: dict[str, list[str]] = {}
+    titles = {item.key: item.title for item in framework.checklist}
+    for assessment in records.files.values():
+        file = assessment.file
+        if assessment.ignored:
+            ignored.append(file_ref(file, assessment.ignored))
+            continue
+        mapping = records.mappings.get(file.file_id)
+        item_key = mapping.item_key if mapping else assessment.item_key
+        if mapping is not None and mapping.item_key is None:
+            ignored.append(file_ref(file, f"marked as not a checklist document by {mapping.by}"))
+            continue
+        if item_key is not None and item_key in by_item:
+            by_item[item_key].append(assessment)
+            continue
+        if assessment.ambiguous and mapping is None:
+            options = tuple(
+                (c.item_key, titles[c.item_key])
+                for c in assessment.candidates
+                if c.item_key in titles
+            )
+            record = records.questions.get(file.file_id)
+            text = question_text(file.name, [t for _, t in options])
+            questions.append(
+                Question(
+                    file.file_id, file.path, text, options, record.asked_at if record else None
+                )
+            )
+            for key, _ in options:
+                asked_about.setdefault(key, []).append(text)
+            unmatched.append(file_ref(file, f"{assessment.reason}: waiting for an answer. {text}"))
+            continue
+        unmatched.append(file_ref(file, assessment.reason))
+
+    states: list[ItemState] = []
+    for item in framework.checklist:
+        current, superseded = _current_files(item, by_item[item.key])
+        waiver = records.waivers.get(item.key)
+        problems: list[str] = []
+        notes: list[str] = []
+        found: dict[str, set[str]] = {}
+        for assessment in current:
+            prefix = f"{assessment.file.path}: "
+            problems.extend(prefix + p for p in assessment.problems)
+            notes.extend(prefix + n for n in assessment.notes)
+            for check, keys in assessment.found.items():
+                found.setdefault(check, set()).update(keys)
+        if any(a.content_checked for a in current):
+            problems.extend(item_problems(item, found))
+        for text in asked_about.get(item.key, []):
+            problems.append(f"waiting for the link officer to answer: {text}")
+        if current:
+            status = ItemStatus.NEEDS_ATTENTION if problems else ItemStatus.RECEIVED
+        elif waiver is not None:
+            status = ItemStatus.WAIVED
+        elif problems:
+            status = ItemStatus.NEEDS_ATTENTION
+        else:
+            status = ItemStatus.MISSING
+        states.append(
+            ItemState(
+                key=item.key,
+                title=item.title,
+                required=item.required,
+                source=item.source,
+                status=status,
+                files=tuple(
+                    file_ref(a.file, _why(a, records.mappings.get(a.file.file_id)), a.confidence)
+                    for a in current
+                ),
+                problems=tuple(problems),
+                notes=tuple(notes),
+                superseded=tuple(superseded),
+                waiver=waiver,
+            )
+        )
+    return ChecklistState(
+        framework=framework.key,
+        items=tuple(states),
+        unmatched=tuple(sorted(unmatched, key=lambda f: f.path)),
+        ignored=tuple(sorted(ignored, key=lambda f: f.path)),
+        questions=tuple(sorted(questions, key=lambda q: q.path)),
+    )
+
+
+def _why(assessment: FileAssessment, mapping: ExplicitMapping | None) -> str:
+    if mapping is not None:
+        return f"{mapping.by} said this file is this item"
+    return assessment.reason
+
+
+def _current_files(
+    item: ChecklistItemSpec, assessments: list[FileAssessment]
+) -> tuple[list[FileAssessment], list[FileRef]]:
+    """A newer version of a document supersedes the older one; different documents for the
+    same item all count (one organisation chart per service)."""
+    groups: dict[tuple[str, ...], list[FileAssessment]] = {}
+    for assessment in assessments:
+        key = () if item.single_file else version_key(PurePosixPath(assessment.file.name).stem)
+        groups.setdefault(key, []).append(assessment)
+    current: list[FileAssessment] = []
+    superseded: list[FileRef] = []
+    for group in groups.values():
+        newest, *older = newest_first(group)
+        current.append(newest)
+        superseded.extend(file_ref(a.file, f"superseded by {newest.file.path}") for a in older)
+    current.sort(key=lambda a: a.file.path)
+    return current, sorted(superseded, key=lambda f: f.path)
