@@ -25,6 +25,7 @@ makes the item received again; the waiver is kept and shown.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -65,6 +66,8 @@ from inspection.frameworks import ChecklistItemSpec, Framework, FrameworkRegistr
 from inspection.model import Inspection, Role
 
 MAX_WAIVER_REASON = 500
+# Files read at the same time during one sync (downloads overlap; parsing is CPU-bound).
+ASSESS_CONCURRENCY = 4
 # 7.2: the link officer uploads and says what is what; the lead inspector may waive.
 MAPPERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR, Role.INSPECTOR})
 WAIVERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR})
@@ -136,20 +139,31 @@ class InspectionChecklist:
             if old is not None:
                 await self._store.remove_file(inspection_id, file_id)
                 events.append(HistoryEvent(now, "removed", f"{old.file.path} was deleted", file_id))
-        for file in files:
+        changed = {
+            file.file_id: file
+            for file in files
+            if file.file_id not in records.files
+            or not _same_version(records.files[file.file_id].file, file)
+        }
+        # Downloads overlap (a few at a time); results are recorded in the order given.
+        gate = asyncio.Semaphore(ASSESS_CONCURRENCY)
+
+        async def assess(file: DocumentFile) -> FileAssessment:
+            async with gate:
+                return await assess_file(
+                    file,
+                    framework,
+                    context,
+                    matcher=matcher,
+                    mapping=records.mappings.get(file.file_id),
+                    reader=self._reader,
+                    limits=self._limits,
+                    now=now,
+                )
+
+        assessed = await asyncio.gather(*(assess(file) for file in changed.values()))
+        for file, assessment in zip(changed.values(), assessed, strict=True):
             previous = records.files.get(file.file_id)
-            if previous is not None and _same_version(previous.file, file):
-                continue
-            assessment = await assess_file(
-                file,
-                framework,
-                context,
-                matcher=matcher,
-                mapping=records.mappings.get(file.file_id),
-                reader=self._reader,
-                limits=self._limits,
-                now=now,
-            )
             records.files[file.file_id] = assessment
             await self._store.save_file(inspection_id, assessment)
             events.append(_event_for(assessment, previous, now))
