@@ -98,11 +98,10 @@ async def _reminders(args: argparse.Namespace) -> int:
 
     async def work(database: Database) -> int:
         from inspection.checklist import InspectionChecklist
-        from scheduler.sources import ChecklistServiceSource, RequestLogSource
+        from scheduler.sources import ChecklistServiceSource, StoreRequestSource
         from store.checklist import SqlChecklistStore
         from store.inspections import SqlInspectionRepository
         from store.outbox import SqlImprovementRepository, SqlOutbox
-        from store.requests import SqlRequestRepository
 
         clock = SystemClock()
         inspections = SqlInspectionRepository(database)
@@ -115,7 +114,7 @@ async def _reminders(args: argparse.Namespace) -> int:
             checklist=ChecklistServiceSource(
                 InspectionChecklist(SqlChecklistStore(database), registry, clock), inspections
             ),
-            requests=RequestLogSource(SqlRequestRepository(database)),
+            requests=StoreRequestSource(database),
             improvements=SqlImprovementRepository(database),
             extra_closures=config.extra_closures,
         )

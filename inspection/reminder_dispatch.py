@@ -29,6 +29,7 @@ from inspection.reminders import (
     ChecklistSource,
     ReminderItem,
     ReminderState,
+    RequestSnapshot,
     RequestSource,
     Snooze,
     due_now,
@@ -87,6 +88,11 @@ class Outbox(Protocol):
         ...
 
     async def entries(self, inspection_id: int) -> list[OutboxEntry]: ...
+
+    async def settled(self, keys: Sequence[str], *, now: datetime, lease: timedelta) -> set[str]:
+        """Of `keys`, those nobody may claim now: sent, being sent, or failed and not yet due
+        for a retry. A read: most ticks find everything settled and write nothing."""
+        ...
 
     async def snoozes(self, inspection_ids: Sequence[int], today: date) -> list[Snooze]:
         """Snoozes still in force on or after `today`."""
@@ -156,18 +162,20 @@ class ReminderDispatcher:
         *,
         snoozes: Sequence[Snooze] = (),
         improvements: Sequence[AreaForImprovement] = (),
+        requests: Sequence[RequestSnapshot] | None = None,
     ) -> ReminderState:
         assert inspection.id is not None
         framework = self._frameworks.get(inspection.framework)
         missing = tuple(await self._checklist.missing(inspection.id)) if self._checklist else None
-        requests = tuple(await self._requests.snapshot(inspection.id)) if self._requests else ()
+        if requests is None and self._requests is not None:
+            requests = await self._requests.snapshot(inspection.id)
         return ReminderState(
             inspection=inspection,
             framework=framework,
             timeline=timeline_for(inspection, self._frameworks),
             calendar=self.calendar(framework),
             missing_items=missing,
-            requests=requests,
+            requests=tuple(requests or ()),
             improvements=tuple(improvements),
             snoozes=tuple(snoozes),
         )
@@ -183,6 +191,9 @@ class ReminderDispatcher:
         for snooze in snoozes:
             by_inspection.setdefault(snooze.inspection_id, []).append(snooze)
         areas = await self._improvements.for_inspections(ids) if self._improvements else {}
+        bulk: dict[int, list[RequestSnapshot]] | None = None
+        if self._requests is not None and hasattr(self._requests, "snapshots"):
+            bulk = await self._requests.snapshots(ids)
         states = []
         for inspection in inspections:
             assert inspection.id is not None
@@ -192,6 +203,7 @@ class ReminderDispatcher:
                         inspection,
                         snoozes=by_inspection.get(inspection.id, ()),
                         improvements=areas.get(inspection.id, ()),
+                        requests=bulk.get(inspection.id, []) if bulk is not None else None,
                     )
                 )
             except InspectionError as exc:
@@ -208,14 +220,23 @@ class ReminderDispatcher:
             if i.status != InspectionStatus.CLOSED and i.id is not None
         ]
         report.inspections = len(active)
+        planned: list[tuple[Inspection, list[ReminderItem]]] = []
         for state in await self._states(active):
-            inspection = state.inspection
-            assert inspection.id is not None
             try:
                 due = due_now(state, now)
             except InspectionError as exc:
-                report.errors.append(f"inspection {inspection.id}: {exc}")
+                report.errors.append(f"inspection {state.inspection.id}: {exc}")
                 continue
+            if due:
+                planned.append((state.inspection, due))
+        # One read for every key: what is already sent or being sent needs no claim.
+        settled = await self._outbox.settled(
+            [item.key for _, due in planned for item in due], now=now, lease=self.lease
+        )
+        report.already_claimed += len(settled)
+        for inspection, all_due in planned:
+            assert inspection.id is not None
+            due = [item for item in all_due if item.key not in settled]
             if not due:
                 continue
             token = f"{self.instance}:{uuid.uuid4().hex[:12]}"

@@ -50,6 +50,12 @@ class RequestSource(Protocol):
         ...
 
 
+class BulkRequestSource(RequestSource, Protocol):
+    async def snapshots(self, inspection_ids: Sequence[int]) -> dict[int, list[RequestSnapshot]]:
+        """Every request of each inspection, in a few queries (a tick reads them all)."""
+        ...
+
+
 class ChecklistSource(Protocol):
     async def missing(self, inspection_id: int) -> Sequence[str]:
         """Titles of required items still missing or needing attention (7.2)."""
@@ -155,9 +161,10 @@ class WorkdayIndex:
 
     def _position(self, day: date) -> int:
         position = (day - _EPOCH).days
-        if position < 0:
+        if position >= len(self._ordinal):
+            self._extend_to(position)
+        elif position < 0:
             raise ValueError(f"dates before {_EPOCH.isoformat()} are not planned")
-        self._extend_to(position)
         return position
 
     def is_working_day(self, day: date) -> bool:
@@ -217,9 +224,17 @@ def _when(left: int, deadline: date) -> str:
 class _Planner:
     state: ReminderState
     index: WorkdayIndex = field(init=False)
+    snoozed: dict[str, date] = field(init=False)
+    _times: dict[tuple[str, date, str | None], tuple[datetime, datetime]] = field(init=False)
+    _audiences: dict[
+        tuple[str, int], tuple[tuple[str, ...], list[tuple[Recipient, ItemRole]], list[str]]
+    ] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = WorkdayIndex.of(self.state.calendar)
+        self.snoozed = {s.series: s.until for s in self.state.snoozes}
+        self._times = {}
+        self._audiences = {}
 
     @property
     def inspection_id(self) -> int:
@@ -256,16 +271,67 @@ class _Planner:
         at: str | None = None,
         details: tuple[str, ...] = (),
     ) -> list[ReminderItem]:
-        state = self.state
-        zone = state.framework.calendar.timezone
-        inspection = state.inspection
-        due_at = _local(day, at or rule.time or state.framework.reminder_time, zone)
-        last_useful = self.index.calendar.add_working_days(day, rule.late_useful_working_days)
-        useful_until = _end_of_day(last_useful, zone)
+        due_at, useful_until = self.times(rule, day, at)
         overdue = max(0, -left)
-        levels: list[Escalation] = [
+        levels = tuple(
             level for level in rule.escalation if overdue > level.after_overdue_working_days
-        ]
+        )
+        mentions, recipients, escalated_to = self.audience(rule, levels)
+        snoozed = self.snoozed
+        step = _when(left, deadline) if rule.subject != "kit_agenda" else "today"
+        found: list[ReminderItem] = []
+        for recipient, role in recipients:
+            text = line
+            if role == "told":
+                names = ", ".join(escalated_to) or "the provider"
+                text = f"For information: {line} Now escalated to the {names}."
+            item = ReminderItem(
+                key=item_key(self.inspection_id, rule.key, subject, day, recipient, role),
+                inspection_id=self.inspection_id,
+                rule=rule.key,
+                subject=subject,
+                title=rule.title,
+                source=rule.source,
+                deadline=deadline,
+                due_on=day,
+                due_at=due_at,
+                useful_until=useful_until,
+                recipient=recipient,
+                role=role,
+                line=text,
+                step=step,
+                overdue_working_days=overdue,
+                mentions=mentions if recipient.kind == "channel" else (),
+                attach=rule.attach,
+                details=details,
+            )
+            if snoozed:
+                until = snoozed.get(item.series)
+                if until is not None and day <= until:
+                    continue
+            found.append(item)
+        return found
+
+    def times(self, rule: ReminderRule, day: date, at: str | None) -> tuple[datetime, datetime]:
+        """When the rule's reminder on `day` is due, and until when a missed one is useful."""
+        cache_key = (rule.key, day, at)
+        found = self._times.get(cache_key)
+        if found is None:
+            zone = self.state.framework.calendar.timezone
+            due_at = _local(day, at or rule.time or self.state.framework.reminder_time, zone)
+            last_useful = self.index.calendar.add_working_days(day, rule.late_useful_working_days)
+            found = self._times[cache_key] = (due_at, _end_of_day(last_useful, zone))
+        return found
+
+    def audience(
+        self, rule: ReminderRule, levels: tuple[Escalation, ...]
+    ) -> tuple[tuple[str, ...], list[tuple[Recipient, ItemRole]], list[str]]:
+        """Who is @mentioned, who hears (chased or told), who it was escalated to."""
+        cache_key = (rule.key, len(levels))
+        cached = self._audiences.get(cache_key)
+        if cached is not None:
+            return cached
+        inspection = self.state.inspection
         targets: list[Audience] = list(rule.to)
         mention_audiences = list(rule.mention)
         told: list[Audience] = []
@@ -287,41 +353,14 @@ class _Planner:
         for audience in told:
             for recipient in self.recipients(audience):
                 recipients.setdefault(recipient_key(recipient), (recipient, "told"))
-        escalated_to = [
-            a.replace("_", " ") for level in levels for a in (*level.to, *level.mention)
-        ]
-        snoozed = {s.series: s.until for s in state.snoozes}
-        found: list[ReminderItem] = []
-        for recipient, role in recipients.values():
-            text = line
-            if role == "told":
-                names = ", ".join(dict.fromkeys(escalated_to)) or "the provider"
-                text = f"For information: {line} Now escalated to the {names}."
-            item = ReminderItem(
-                key=item_key(self.inspection_id, rule.key, subject, day, recipient, role),
-                inspection_id=self.inspection_id,
-                rule=rule.key,
-                subject=subject,
-                title=rule.title,
-                source=rule.source,
-                deadline=deadline,
-                due_on=day,
-                due_at=due_at,
-                useful_until=useful_until,
-                recipient=recipient,
-                role=role,
-                line=text,
-                step=_when(left, deadline) if rule.subject != "kit_agenda" else "today",
-                overdue_working_days=overdue,
-                mentions=mentions if recipient.kind == "channel" else (),
-                attach=rule.attach,
-                details=details,
+        escalated_to = list(
+            dict.fromkeys(
+                a.replace("_", " ") for level in levels for a in (*level.to, *level.mention)
             )
-            until = snoozed.get(item.series)
-            if until is not None and day <= until:
-                continue
-            found.append(item)
-        return found
+        )
+        result = (mentions, list(recipients.values()), escalated_to)
+        self._audiences[cache_key] = result
+        return result
 
     def recipients(self, audience: Audience) -> Iterator[Recipient]:
         if audience == "channel":
@@ -470,18 +509,18 @@ def kit_agenda_lines(
     return tuple(lines)
 
 
-def items_on(state: ReminderState, day: date) -> list[ReminderItem]:
+def items_on(
+    state: ReminderState,
+    day: date,
+    rules: Sequence[ReminderRule] | None = None,
+    planner: _Planner | None = None,
+) -> list[ReminderItem]:
     """Every reminder due on the local date `day` (snoozed ones left out), any time of day."""
-    planner = _Planner(state)
+    planner = planner or _Planner(state)
     found: list[ReminderItem] = []
-    for rule in state.framework.reminders:
+    for rule in state.framework.reminders if rules is None else rules:
         found += getattr(planner, rule.subject)(rule, day)
     return found
-
-
-def lookback_days(framework: Framework) -> int:
-    """How many working days back a tick looks for reminders missed while the bot was down."""
-    return 1 + max((rule.late_useful_working_days for rule in framework.reminders), default=0)
 
 
 def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
@@ -492,12 +531,19 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     """
     zone = state.framework.zone
     today = now.astimezone(zone).date()
-    start = state.calendar.add_working_days(today, -lookback_days(state.framework))
+    # Each rule looks back only as far as its missed reminders stay useful.
+    first_day = {
+        rule.key: state.calendar.add_working_days(today, -rule.late_useful_working_days)
+        for rule in state.framework.reminders
+    }
+    start = min(first_day.values(), default=today)
+    planner = _Planner(state)
     latest: dict[str, ReminderItem] = {}
     coming_today: set[str] = set()
     day = start
     while day <= today:
-        for item in items_on(state, day):
+        rules = [r for r in state.framework.reminders if first_day[r.key] <= day]
+        for item in items_on(state, day, rules, planner):
             if item.due_at > now:
                 coming_today.add(item.series)
                 continue

@@ -171,10 +171,9 @@ def build_reminders(
     """
     from bot.notifier import AdapterPoster, TeamsNotifier
     from inspection.checklist import InspectionChecklist
-    from scheduler.sources import ChecklistServiceSource, RequestLogSource
+    from scheduler.sources import ChecklistServiceSource, StoreRequestSource
     from store.checklist import SqlChecklistStore
     from store.outbox import SqlImprovementRepository, SqlOutbox
-    from store.requests import SqlRequestRepository
 
     chosen = notifier or services.notifier
     if chosen is None:
@@ -196,7 +195,7 @@ def build_reminders(
         notifier=chosen,
         clock=services.clock,
         checklist=ChecklistServiceSource(checklist, services.repository),
-        requests=RequestLogSource(SqlRequestRepository(database)),
+        requests=StoreRequestSource(database),
         improvements=SqlImprovementRepository(database),
         extra_closures=settings.extra_closures,
         delayed_after=timedelta(minutes=settings.reminder_delayed_after_minutes),

@@ -40,6 +40,8 @@ from store.types import UTCDateTime
 
 # pg_advisory_xact_lock(class, id): the class keeps these locks apart from anyone else's.
 _LOCK_CLASS = 6006
+# Keys per IN (...) list: well under SQLite's and asyncpg's parameter limits.
+_CHUNK = 500
 
 
 class ReminderOutboxRow(Base):
@@ -150,8 +152,12 @@ class SqlOutbox:
                     text("SELECT pg_advisory_xact_lock(:cls, :id)"),
                     {"cls": _LOCK_CLASS, "id": inspection_id},
                 )
-            insert = self._insert()(ReminderOutboxRow).values(rows)
-            await session.execute(insert.on_conflict_do_nothing(index_elements=["key"]))
+            # executemany with one cached statement: a multi-row VALUES would be compiled
+            # again for every different number of rows.
+            insert = self._insert()(ReminderOutboxRow).on_conflict_do_nothing(
+                index_elements=["key"]
+            )
+            await session.execute(insert, rows)
             retry = and_(
                 ReminderOutboxRow.status == "failed", ReminderOutboxRow.next_attempt_at <= now
             )
@@ -180,6 +186,29 @@ class SqlOutbox:
                 )
             )
             return set(claimed.all())
+
+    async def settled(self, keys: Sequence[str], *, now: datetime, lease: timedelta) -> set[str]:
+        found: set[str] = set()
+        unique = list(dict.fromkeys(keys))
+        async with self._db.session() as session:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                rows = await session.execute(
+                    select(
+                        ReminderOutboxRow.key,
+                        ReminderOutboxRow.status,
+                        ReminderOutboxRow.claimed_at,
+                        ReminderOutboxRow.next_attempt_at,
+                    ).where(ReminderOutboxRow.key.in_(chunk))
+                )
+                for key, status, claimed_at, next_attempt_at in rows:
+                    if (
+                        status == "sent"
+                        or (status == "claimed" and claimed_at >= now - lease)
+                        or (status == "failed" and next_attempt_at and next_attempt_at > now)
+                    ):
+                        found.add(key)
+        return found
 
     async def mark_sent(
         self, keys: Sequence[str], *, token: str, now: datetime, activity_id: str | None
