@@ -240,6 +240,11 @@ _GRADES = (
 )  # fmt: skip
 
 
+# Dates that are not the audit's: a child's birth, an allocation, a case opening.
+_NOT_AUDIT_DATE = {"birth", "dob", "allocated", "allocation", "start", "open", "opened", "end",
+                   "closed", "closure", "referral", "review", "due", "next"}  # fmt: skip
+
+
 def _audit_columns(table: Table) -> dict[str, int]:
     columns: dict[str, int] = {}
     scored: list[tuple[int, int, str, int]] = []
@@ -247,6 +252,8 @@ def _audit_columns(table: Table) -> dict[str, int]:
     for index, header in enumerate(table.header):
         words = tokens(header)
         for group, options in _AUDIT_COLUMNS.items():
+            if group == "audit_date" and set(words) & _NOT_AUDIT_DATE:
+                continue
             for option in options:
                 if contains_phrase(words, tokens(option)):
                     scored.append((-len(tokens(option)), order.index(group), group, index))

@@ -522,3 +522,12 @@ def test_pdf_decompression_bomb_stops_at_the_stream_limit() -> None:
     # The same page under the limit is read.
     fine = _pdf_with_page_stream(zlib.compress(b"BT /F1 12 Tf 72 712 Td (Hello) Tj ET"))
     assert read("SER.pdf", fine).notes == []
+
+
+def test_a_date_of_birth_is_not_the_audit_date(items: dict[str, ChecklistItemSpec]) -> None:
+    header = ["Case ref", "Date of birth", "Case type", "Allocated social worker", "Team", "Grade"]
+    rows = [["CR-1", datetime(2015, 4, 1), "CIN", "Worker A", "North", "Good"]]
+    result = check(items["case_audit_list"], ("audits.xlsx", _audits(rows, header)))
+    assert result.problems == [
+        "no column in 'Audits' for: audit date (7.2); add the column(s) with those headings"
+    ]
