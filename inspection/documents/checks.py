@@ -107,7 +107,8 @@ def appendix_1_coverage(
 ) -> CheckResult:
     # Appendix 1: each item and list is a sheet, a table or a heading. Cells inside the data
     # are not searched: "CLA" as a case type in a row is not a CLA list.
-    labels = [tokens(label) for label in [*content.headings, *(t.name for t in content.tables)]]
+    named = [content.title, *content.headings, *(t.name for t in content.tables)]
+    labels = [tokens(label) for label in named]
     for table in content.tables:
         if table.name.startswith("table "):  # a Word table: its header names it
             labels.append(tokens(" ".join(table.header)))

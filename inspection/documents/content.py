@@ -78,6 +78,8 @@ class DocumentContent:
     tables: list[Table] = field(default_factory=list)
     text: str = ""
     notes: list[str] = field(default_factory=list)
+    # The file's name without its extension ("CIN list"): one list per file names the list.
+    title: str = ""
 
     def labels(self) -> list[str]:
         """Sheet names, headings and column headers: where content hints are looked for."""
@@ -117,6 +119,13 @@ def read_content(
         )
     if not data:
         return Unreadable("the file is empty")
+    content = _read(name, ext, data, limits)
+    if isinstance(content, DocumentContent):
+        content.title = PurePosixPath(name).stem
+    return content
+
+
+def _read(name: str, ext: str, data: bytes, limits: Limits) -> DocumentContent | Unreadable:
     try:
         if ext == ".pdf":
             return _read_pdf(data, limits)
@@ -291,7 +300,9 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
         if not text:
             continue
         words += len(text.split())
-        if style.lower().startswith(("heading", "title")) and len(text) <= 200:
+        if len(text) <= 200 and (
+            style.lower().startswith(("heading", "title")) or _all_bold(paragraph, text)
+        ):
             content.headings.append(text)
         if size < limits.max_text_chars:
             texts.append(text)
@@ -311,6 +322,14 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
         content.pages = estimate
         content.pages_approximate = True
     return content
+
+
+def _all_bold(paragraph: Any, text: str) -> bool:
+    """A short paragraph in bold all through: a heading typed without a heading style."""
+    if len(text) > 100:
+        return False
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    return bool(runs) and all(run.bold for run in runs)
 
 
 def _docx_table(table: Any, index: int, limits: Limits) -> Table | None:
@@ -361,10 +380,17 @@ def _read_xlsx(data: bytes, limits: Limits) -> DocumentContent | Unreadable:
             while rows and not rows[-1]:
                 rows.pop()
             header, start = _find_header(rows)
-            # Title lines above the header ("Children in Need at 31 March") read as headings.
+            # Title lines above the header ("Children in Need at 31 March") read as headings,
+            # and so do section rows below it: one short text and nothing else ("Care leavers").
             content.headings.extend(
                 str(c).strip() for row in rows[: max(start, 0)] for c in row if isinstance(c, str)
             )
+            sections = [
+                row[0].strip()
+                for row in rows[start + 1 :]
+                if len(row) == 1 and isinstance(row[0], str) and 2 < len(row[0].strip()) <= 80
+            ]
+            content.headings.extend(sections[:500])
             table = Table(
                 name=str(sheet.title),
                 header=header,

@@ -531,3 +531,32 @@ def test_a_date_of_birth_is_not_the_audit_date(items: dict[str, ChecklistItemSpe
     assert result.problems == [
         "no column in 'Audits' for: audit date (7.2); add the column(s) with those headings"
     ]
+
+
+def test_appendix_1_lists_one_per_file_named_by_the_file(
+    items: dict[str, ChecklistItemSpec],
+) -> None:
+    files = [(f"{title}.csv", csv_bytes(child_rows("1", 2))) for title in ALL_SHEETS]
+    result = check(items["child_level_data"], *files)
+    assert result.problems == []
+
+
+def test_appendix_1_bold_headings_and_section_rows(items: dict[str, ChecklistItemSpec]) -> None:
+    import docx as python_docx
+
+    document = python_docx.Document()
+    for title in list(ALL_SHEETS)[:10]:
+        document.add_paragraph().add_run(title).bold = True  # typed, not a heading style
+        document.add_paragraph("CR-1 and CR-2 are open.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    # The other lists as sections of one sheet: a label row, then the rows of that list.
+    rows: list[list[Any]] = [["Case reference", "Age"]]
+    for title in list(ALL_SHEETS)[10:]:
+        rows += [[title], ["CR-1", 4], ["CR-2", 7]]
+    result = check(
+        items["child_level_data"],
+        ("lists.docx", buffer.getvalue()),
+        ("more.xlsx", xlsx_bytes({"Sheet1": rows})),
+    )
+    assert result.problems == []
