@@ -185,6 +185,47 @@ class InspectionChecklist:
         asked = {q.file_id for q in new_questions}
         return replace(after, new_questions=tuple(q for q in after.questions if q.file_id in asked))
 
+    async def recheck(self, inspection: Inspection) -> ChecklistState:
+        """Run the content checks again on every matched file, e.g. after the on-site dates
+        moved or notice was recorded (audit dates and meeting dates depend on them). Needs a
+        `DocumentReader` to fetch the files again."""
+        inspection_id = self._id(inspection)
+        framework, matcher = self._framework(inspection)
+        if self._reader is None:
+            raise InspectionError(
+                "the documents cannot be fetched again here; they are checked again when they "
+                "next change"
+            )
+        records = await self._store.load(inspection_id)
+        checked = {item.key for item in framework.checklist if item.checks}
+        now = self._clock.now()
+        context = context_for(inspection)
+        events: list[HistoryEvent] = []
+        for file_id, old in list(records.files.items()):
+            mapping = records.mappings.get(file_id)
+            key = mapping.item_key if mapping else old.item_key
+            if old.ignored or key not in checked:
+                continue
+            fresh = await assess_file(
+                replace(old.file, load=None),  # a loader from an earlier sync may be stale
+                framework,
+                context,
+                matcher=matcher,
+                mapping=mapping,
+                reader=self._reader,
+                limits=self._limits,
+                now=now,
+            )
+            records.files[file_id] = fresh
+            await self._store.save_file(inspection_id, fresh)
+            if fresh.problems != old.problems:
+                events.append(
+                    HistoryEvent(now, "rechecked", f"{old.file.path} checked again", file_id, key)
+                )
+        if events:
+            await self._store.add_history(inspection_id, events)
+        return build_state(framework, records)
+
     async def _maybe_ask(
         self,
         inspection_id: int,

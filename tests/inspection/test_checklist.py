@@ -450,3 +450,51 @@ async def test_find_files_by_what_people_call_them(
     ]
     assert await service.find_files(inspection, "Thumbs") == []
     assert await service.find_files(inspection, " ") == []
+
+
+class FakeDocumentReader:
+    """Fetches files again by id, as the Graph adapter would."""
+
+    def __init__(self, files: list[DocumentFile]) -> None:
+        self._loaders = {f.file_id: f.load for f in files}
+        self.reads: list[str] = []
+
+    async def read(self, file: DocumentFile) -> bytes:
+        self.reads.append(file.file_id)
+        load = self._loaders[file.file_id]
+        assert load is not None
+        return await load()
+
+
+async def test_recheck_after_the_onsite_dates_move(
+    frameworks: FrameworkRegistry, clock: FixedClock, upload: list[DocumentFile]
+) -> None:
+    reader = FakeDocumentReader(upload)
+    checklist = InspectionChecklist(InMemoryChecklistStore(), frameworks, clock, reader=reader)
+    inspection = _inspection()
+    state = await checklist.record_files(inspection, upload)
+    assert state.item("service_user_groups").status == ItemStatus.NEEDS_ATTENTION
+    assert reader.reads == []  # every file came with its own loader
+
+    # On site a week earlier: 28 Feb is in, the meetings of 12 March are out.
+    moved = replace(
+        inspection,
+        onsite_start=fixture_set.ONSITE_START - timedelta(days=7),
+        onsite_end=fixture_set.ONSITE_END - timedelta(days=7),
+    )
+    state = await checklist.recheck(moved)
+    assert state.item("service_user_groups").status == ItemStatus.RECEIVED
+    meetings = state.item("onsite_meetings")
+    assert meetings.status == ItemStatus.NEEDS_ATTENTION
+    assert any("12 Mar 2024" in p for p in meetings.problems)
+    # Only files of items with content checks were fetched again.
+    fetched = {f.path for f in upload if f.file_id in reader.reads}
+    assert "Strategic plan 2023-2026.pdf" not in fetched
+    assert "Participation - Children in Care Council dates.docx" in fetched
+    kinds = [e.kind for e in await checklist.history(inspection)]
+    assert kinds.count("rechecked") == 2
+
+
+async def test_recheck_needs_a_reader(service: InspectionChecklist) -> None:
+    with pytest.raises(InspectionError, match="cannot be fetched again here"):
+        await service.recheck(_inspection())
