@@ -208,7 +208,11 @@ class SqlRequestRepository:
                 for entry in request.history:
                     session.add(_history_row(row.id, entry))
                 await session.flush()
-                return (await _load(session, select(RequestRow).where(RequestRow.id == row.id)))[0]
+                return (
+                    await _load(
+                        session, select(RequestRow.__table__).where(RequestRow.id == row.id)
+                    )
+                )[0]
         except IntegrityError as exc:
             raise NotFound(f"there is no inspection {request.inspection_id}") from exc
 
@@ -231,7 +235,7 @@ class SqlRequestRepository:
         return int((await session.execute(bump)).scalar_one())
 
     async def get(self, inspection_id: int, number: int) -> InformationRequest:
-        query = select(RequestRow).where(
+        query = select(RequestRow.__table__).where(
             RequestRow.inspection_id == inspection_id, RequestRow.number == number
         )
         async with self._db.session() as session:
@@ -245,7 +249,7 @@ class SqlRequestRepository:
 
     async def find(self, inspection_id: int, query: RequestQuery) -> list[InformationRequest]:
         select_rows = (
-            select(RequestRow)
+            select(RequestRow.__table__)
             .where(RequestRow.inspection_id == inspection_id, *_conditions(query))
             .order_by(RequestRow.number)
         )
@@ -282,7 +286,11 @@ class SqlRequestRepository:
                 )
             await _write_new_children(session, request)
             await session.flush()
-            return (await _load(session, select(RequestRow).where(RequestRow.id == request.id)))[0]
+            return (
+                await _load(
+                    session, select(RequestRow.__table__).where(RequestRow.id == request.id)
+                )
+            )[0]
 
 
 def _assignee_columns(person: Person | None) -> dict[str, Any]:
@@ -418,7 +426,8 @@ def _escape_like(text: str) -> str:
 
 async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
     """The requests `query` selects, with their children (a few queries, not one per row)."""
-    rows: Sequence[RequestRow] = (await session.scalars(query)).all()
+    # Core rows, not ORM entities: loading thousands of requests is several times faster.
+    rows: Sequence[Any] = (await session.execute(query)).all()
     if not rows:
         return []
     ids = [row.id for row in rows]
@@ -427,16 +436,16 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
         ids if len(ids) <= 500 else query.with_only_columns(RequestRow.id).scalar_subquery()
     )
     refs: dict[int, list[str]] = {i: [] for i in ids}
-    for ref in await session.scalars(
-        select(RequestChildRefRow)
+    for ref in await session.execute(
+        select(RequestChildRefRow.__table__)
         .where(RequestChildRefRow.request_id.in_(in_ids))
         .order_by(RequestChildRefRow.request_id, RequestChildRefRow.position)
     ):
         refs[ref.request_id].append(ref.case_ref)
-    entries: dict[int, list[RequestEntryRow]] = {i: [] for i in ids}
+    entries: dict[int, list[Any]] = {i: [] for i in ids}
     entry_rows = list(
-        await session.scalars(
-            select(RequestEntryRow)
+        await session.execute(
+            select(RequestEntryRow.__table__)
             .where(RequestEntryRow.request_id.in_(in_ids))
             .order_by(RequestEntryRow.at, RequestEntryRow.id)
         )
@@ -450,8 +459,8 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
             .where(RequestEntryRow.request_id.in_(in_ids))
             .scalar_subquery()
         )
-        for file in await session.scalars(
-            select(RequestFileRow)
+        for file in await session.execute(
+            select(RequestFileRow.__table__)
             .where(RequestFileRow.entry_id.in_(entry_ids))
             .order_by(RequestFileRow.id)
         ):
@@ -459,8 +468,8 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
                 LinkedFile(file.name, file.web_url, file.item_id, file.drive_id, file.id)
             )
     notes: dict[int, list[Note]] = {i: [] for i in ids}
-    for note in await session.scalars(
-        select(RequestNoteRow)
+    for note in await session.execute(
+        select(RequestNoteRow.__table__)
         .where(RequestNoteRow.request_id.in_(in_ids))
         .order_by(RequestNoteRow.written_at, RequestNoteRow.id)
     ):
@@ -468,8 +477,8 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
             Note(note.text, Person(note.author_id, note.author_name), note.written_at, note.id)
         )
     history: dict[int, list[HistoryEntry]] = {i: [] for i in ids}
-    for item in await session.scalars(
-        select(RequestHistoryRow)
+    for item in await session.execute(
+        select(RequestHistoryRow.__table__)
         .where(RequestHistoryRow.request_id.in_(in_ids))
         .order_by(RequestHistoryRow.at, RequestHistoryRow.id)
     ):
