@@ -124,6 +124,8 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         # 4.17: the base class's on_adaptive_card_invoke serialises twice under CloudAdapter
         # (500), so Action.Execute is answered here and serialised once, by bot/web.py.
         activity = turn_context.activity
+        if activity.name == "composeExtension/submitAction":
+            return await self._message_action(turn_context)
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
@@ -143,6 +145,21 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         }
         for extra in reply.more:
             await self.send(turn_context, extra, None)
+        return InvokeResponse(status=int(HTTPStatus.OK), body=body)
+
+    async def _message_action(self, turn_context: TurnContext) -> InvokeResponse:
+        """A message action (e.g. "Log as information request" on a channel message): routed
+        as the card action named by its commandId, with the message in `turn.data`. The reply
+        text answers the action's dialog; a card in the reply is posted to the conversation."""
+        value = _dict(turn_context.activity.value)
+        data = message_action_data(value)
+        turn = replace(self.to_turn(turn_context), data=data, text="")
+        reply = await self.router.dispatch(turn)
+        if reply.card is not None:
+            await self.send(turn_context, Reply(text=reply.text, card=reply.card), None)
+        for extra in reply.more:
+            await self.send(turn_context, extra, None)
+        body = {"task": {"type": "message", "value": (reply.text or "Done.")[:1000]}}
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
     # --- install, uninstall, membership ------------------------------------------------------
@@ -384,6 +401,27 @@ def attachments_of(activity: Activity) -> tuple[Attachment, ...]:
             )
         )
     return tuple(found)
+
+
+def message_action_data(value: dict[str, Any]) -> dict[str, Any]:
+    """The data a message action carries: its command id as the router action, and the
+    message it was used on (text without HTML, id, link, author)."""
+    payload = _dict(value.get("messagePayload"))
+    body = _dict(payload.get("body"))
+    content = _str(body.get("content"))
+    if _str(body.get("contentType")).lower() == "html" or ("<" in content and ">" in content):
+        content = re.sub(r"<br\s*/?>|</p>|</div>", "\n", content, flags=re.IGNORECASE)
+        content = html.unescape(_TAGS.sub("", content)).replace("\u00a0", " ")
+        content = "\n".join(line.strip() for line in content.splitlines()).strip()
+    user = _dict(_dict(payload.get("from")).get("user"))
+    return {
+        "action": _str(value.get("commandId")) or "message_action",
+        "message_text": content,
+        "message_id": _str(payload.get("id")),
+        "message_url": _str(payload.get("linkToMessage")),
+        "message_author_id": _str(user.get("aadObjectId") or user.get("id")),
+        "message_author_name": _str(user.get("displayName")),
+    }
 
 
 def to_activity(reply: Reply) -> Activity:
