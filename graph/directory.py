@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from msgraph.generated.models.drive_item import DriveItem
 from msgraph.generated.models.folder import Folder
 from msgraph.graph_service_client import GraphServiceClient
 
-from graph.client import GraphConfig
+from graph.client import GraphConfig, get_json
 from graph.errors import ErrorPolicy, code_of, message_of, status_of
 from graph.sync import DeltaSync, to_drive_file
 from inspection.clock import Clock, SystemClock
@@ -59,13 +60,30 @@ def _member_body(aad_object_id: str, roles: list[str]) -> AadUserConversationMem
     )
 
 
-def _directory_member(member: Any) -> DirectoryMember:
+def _directory_member(member: dict[str, Any]) -> DirectoryMember:
+    # Without "@odata.type" Graph's userId would be lost by the SDK; as JSON it is kept.
     return DirectoryMember(
-        aad_object_id=str(getattr(member, "user_id", None) or ""),
-        display_name=member.display_name or "",
-        email=getattr(member, "email", None),
-        roles=tuple(member.roles or ()),
-        membership_id=member.id,
+        aad_object_id=str(member.get("userId") or ""),
+        display_name=str(member.get("displayName") or ""),
+        email=member.get("email"),
+        roles=tuple(str(role) for role in member.get("roles") or ()),
+        membership_id=member.get("id"),
+    )
+
+
+@dataclass(frozen=True)
+class _FoundChannel:
+    id: str
+    display_name: str
+    membership_type: str
+
+
+def _found(channel: GraphChannel, name: str) -> _FoundChannel:
+    kind = channel.membership_type
+    return _FoundChannel(
+        str(channel.id),
+        channel.display_name or name,
+        str(kind.value if kind is not None else "standard"),
     )
 
 
@@ -137,14 +155,16 @@ class GraphDirectory:
         )
         return result
 
-    async def _find_or_create_channel(self, request: ChannelSetup, name: str) -> tuple[Any, bool]:
+    async def _find_or_create_channel(
+        self, request: ChannelSetup, name: str
+    ) -> tuple[_FoundChannel, bool]:
         channels = self.client.teams.by_team_id(request.team_id).channels
         if request.existing_channel_id:
             try:
                 async with self.errors.guard("finding the inspection channel"):
                     found = await channels.by_channel_id(request.existing_channel_id).get()
-                if found is not None:
-                    return found, False
+                if found is not None and found.id:
+                    return _found(found, name), False
             except NotFound:
                 log.info(
                     "recorded channel %s has gone; looking by name", request.existing_channel_id
@@ -182,25 +202,24 @@ class GraphDirectory:
             raise self.errors.translate(exc, f"creating the channel {name!r}") from exc
         if created is None or not created.id:
             raise InspectionError("Microsoft Graph did not return the new channel; try again")
-        return created, True
+        return _found(created, name), True
 
-    async def _channel_named(self, team_id: str, name: str) -> Any | None:
+    async def _channel_named(self, team_id: str, name: str) -> _FoundChannel | None:
         builder = self.client.teams.by_team_id(team_id).channels
         try:
-            async with self.errors.guard("listing the team's channels"):
-                page = await builder.get()
-                while page is not None:
-                    for channel in page.value or []:
-                        if (channel.display_name or "").lower() == name.lower():
-                            return channel
-                    if not page.odata_next_link:
-                        break
-                    page = await builder.with_url(page.odata_next_link).get()
+            channels = await self._all_pages(builder, "listing the team's channels")
         except NotFound as exc:
             raise NotFound(
                 f"there is no team {team_id!r} (or the bot cannot see it); check GRAPH_TEAM_ID "
                 "/ --team and that the app is installed in the team"
             ) from exc
+        for channel in channels:
+            if str(channel.get("displayName") or "").lower() == name.lower():
+                return _FoundChannel(
+                    str(channel["id"]),
+                    str(channel.get("displayName") or name),
+                    str(channel.get("membershipType") or "standard"),
+                )
         return None
 
     async def _files_folder(self, channel: Channel, progress: Progress | None) -> DriveItem:
@@ -238,17 +257,13 @@ class GraphDirectory:
     async def _ensure_folders(
         self, drive_id: str, folder_id: str, request: ChannelSetup
     ) -> tuple[tuple[FolderRef, ...], tuple[str, ...]]:
-        existing = {
-            item.name.lower(): item
-            for item in await self._children(drive_id, folder_id)
-            if item.name and item.folder is not None
-        }
+        existing = await self._folders_by_name(drive_id, folder_id)
         children = self.client.drives.by_drive_id(drive_id).items.by_drive_item_id(folder_id)
         refs: list[FolderRef] = []
         made: list[str] = []
         for spec in request.folders:
-            item = existing.get(spec.name.lower())
-            if item is None:
+            found = existing.get(spec.name.lower())
+            if found is None:
                 body = DriveItem(
                     name=spec.name,
                     folder=Folder(),
@@ -256,41 +271,52 @@ class GraphDirectory:
                 )
                 try:
                     item = await children.children.post(body)
+                    if item is not None and item.id:
+                        found = (item.name or spec.name, item.id, item.web_url)
                     made.append(spec.name)
                 except APIError as exc:
                     if status_of(exc) != 409:
                         raise self.errors.translate(
                             exc, f"creating the folder {spec.name!r}"
                         ) from exc
-                    again = {
-                        i.name.lower(): i
-                        for i in await self._children(drive_id, folder_id)
-                        if i.name
-                    }
-                    item = again.get(spec.name.lower())
+                    # Made meanwhile (another run): use it.
+                    found = (await self._folders_by_name(drive_id, folder_id)).get(
+                        spec.name.lower()
+                    )
                 except Exception as exc:
                     raise self.errors.translate(exc, f"creating the folder {spec.name!r}") from exc
-            if item is None or not item.id:
+            if found is None:
                 raise InspectionError(f"the folder {spec.name!r} could not be created; try again")
-            refs.append(
-                FolderRef(
-                    item.name or spec.name, item.id, item.web_url, spec.purpose, spec.item_key
-                )
-            )
+            name, item_id, web_url = found
+            refs.append(FolderRef(name, item_id, web_url, spec.purpose, spec.item_key))
         return tuple(refs), tuple(made)
 
-    async def _children(self, drive_id: str, folder_id: str) -> list[DriveItem]:
+    async def _folders_by_name(
+        self, drive_id: str, folder_id: str
+    ) -> dict[str, tuple[str, str, str | None]]:
+        return {
+            str(item["name"]).lower(): (str(item["name"]), str(item["id"]), item.get("webUrl"))
+            for item in await self._children(drive_id, folder_id)
+            if item.get("name") and item.get("id") and "folder" in item
+        }
+
+    async def _children(self, drive_id: str, folder_id: str) -> list[dict[str, Any]]:
         builder = (
             self.client.drives.by_drive_id(drive_id).items.by_drive_item_id(folder_id).children
         )
-        found: list[DriveItem] = []
-        async with self.errors.guard("listing the channel's folders"):
-            page = await builder.get()
-            while page is not None:
-                found.extend(page.value or [])
-                if not page.odata_next_link:
+        return await self._all_pages(builder, "listing the channel's folders")
+
+    async def _all_pages(self, builder: Any, doing: str) -> list[dict[str, Any]]:
+        """Every item of a paged collection, as JSON (the SDK's models are slow to build)."""
+        found: list[dict[str, Any]] = []
+        async with self.errors.guard(doing):
+            page = await get_json(self.client, builder)
+            while isinstance(page, dict):
+                found.extend(v for v in page.get("value") or [] if isinstance(v, dict))
+                next_link = page.get("@odata.nextLink")
+                if not next_link:
                     break
-                page = await builder.with_url(page.odata_next_link).get()
+                page = await get_json(self.client, builder, next_link)
         return found
 
     # -- members ---------------------------------------------------------------------------
@@ -359,15 +385,7 @@ class GraphDirectory:
         return await self._members(builder, "listing the channel's members")
 
     async def _members(self, builder: Any, doing: str) -> tuple[DirectoryMember, ...]:
-        found: list[DirectoryMember] = []
-        async with self.errors.guard(doing):
-            page = await builder.get()
-            while page is not None:
-                found.extend(_directory_member(m) for m in page.value or [])
-                if not page.odata_next_link:
-                    break
-                page = await builder.with_url(page.odata_next_link).get()
-        return tuple(found)
+        return tuple(_directory_member(m) for m in await self._all_pages(builder, doing))
 
     # -- files -----------------------------------------------------------------------------
     async def sync_files(self, inspection_id: int, channel: Channel) -> SyncResult:

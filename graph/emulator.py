@@ -152,6 +152,7 @@ class GraphEmulator:
         app = web.Application(client_max_size=300 * 1024 * 1024)
         app.router.add_route("*", "/v1.0/{tail:.*}", self._handle)
         app.router.add_get("/_emulator/state", self._state)
+        app.router.add_get("/_emulator/requests", self._request_log)
         app.router.add_get("/sites/{tail:.*}", self._web_view)
         return app
 
@@ -782,6 +783,10 @@ class GraphEmulator:
                 ],
             }
         )
+
+    async def _request_log(self, request: web.Request) -> web.Response:
+        """The requests recorded so far (for counting from another process: benches)."""
+        return web.json_response([[r.method, r.path, r.query, r.status] for r in self.requests])
 
     async def _web_view(self, request: web.Request) -> web.StreamResponse:
         drive_id, _, rel = request.match_info["tail"].partition("/")

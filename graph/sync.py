@@ -15,11 +15,13 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from msgraph.generated.models.drive_item import DriveItem
 from msgraph.graph_service_client import GraphServiceClient
 
+from graph.client import get_json
 from graph.errors import ErrorPolicy, status_of
 from inspection.clock import Clock
 from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
@@ -47,6 +49,37 @@ def to_tracked(item: DriveItem) -> TrackedItem:
         modified_by=by.display_name if by else None,
         modified_by_id=by.id if by else None,
     )
+
+
+def tracked_from_json(item: dict[str, Any]) -> TrackedItem:
+    """A driveItem as Graph sends it (JSON), for bulk reads."""
+    parent = item.get("parentReference") or {}
+    by = (item.get("lastModifiedBy") or {}).get("user") or {}
+    file = item.get("file")
+    size = item.get("size")
+    return TrackedItem(
+        item_id=str(item["id"]),
+        parent_id=parent.get("id"),
+        name=str(item.get("name") or ""),
+        is_folder="folder" in item,
+        size=int(size) if isinstance(size, (int, float)) else None,
+        mime_type=file.get("mimeType") if isinstance(file, dict) else None,
+        web_url=item.get("webUrl"),
+        content_tag=item.get("cTag") or item.get("eTag"),
+        last_modified=_parse_time(item.get("lastModifiedDateTime")),
+        modified_by=by.get("displayName"),
+        modified_by_id=by.get("id"),
+    )
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def to_drive_file(item: DriveItem, drive_id: str, *, folder: str, path: str) -> DriveFile:
@@ -108,7 +141,7 @@ class _Paths:
 
 @dataclass
 class _Fetched:
-    items: list[DriveItem]
+    items: list[dict[str, Any]]
     delta_link: str
     pages: int
     full: bool
@@ -188,23 +221,25 @@ class DeltaSync:
         resyncs = 0
         resynced = False
         while True:
-            items: list[DriveItem] = []
+            items: list[dict[str, Any]] = []
             pages = 0
             try:
                 async with self._errors.guard("reading the channel's files"):
-                    page = await (builder.with_url(link).get() if link else builder.get())
+                    page = await get_json(self._client, builder, link)
                     while True:
                         pages += 1
-                        if page is None:
-                            raise InspectionError("Microsoft Graph returned an empty delta page")
-                        items.extend(page.value or [])
-                        if page.odata_next_link:
-                            page = await builder.with_url(page.odata_next_link).get()
+                        if not isinstance(page, dict) or not isinstance(page.get("value"), list):
+                            raise InspectionError("Microsoft Graph returned an unreadable page")
+                        items.extend(v for v in page["value"] if isinstance(v, dict) and "id" in v)
+                        next_link = page.get("@odata.nextLink")
+                        if next_link:
+                            page = await get_json(self._client, builder, next_link)
                             continue
-                        if not page.odata_delta_link:
+                        delta_link = page.get("@odata.deltaLink")
+                        if not delta_link:
                             raise InspectionError("the delta query ended without a delta link")
                         full = start is None or resynced
-                        return _Fetched(items, page.odata_delta_link, pages, full, resynced)
+                        return _Fetched(items, delta_link, pages, full, resynced)
             except Exception as exc:
                 cause = exc.__cause__ if exc.__cause__ is not None else exc
                 if status_of(cause) != 410 or resyncs >= MAX_RESYNCS:
@@ -247,7 +282,7 @@ def _header(headers: Any, name: str) -> str | None:
 
 def reconcile(
     old: dict[str, TrackedItem],
-    batch: Iterable[DriveItem],
+    batch: Iterable[dict[str, Any]],
     folder_id: str,
     drive_id: str,
     *,
@@ -258,14 +293,14 @@ def reconcile(
     state: dict[str, TrackedItem] = {} if full else dict(old)
     touched: set[str] = set()
     for entry in batch:
-        entry_id = str(entry.id)
-        if entry.root is not None or entry_id == folder_id:
+        entry_id = str(entry["id"])
+        if "root" in entry or entry_id == folder_id:
             continue
         touched.add(entry_id)
-        if entry.deleted is not None:
+        if "deleted" in entry:
             state.pop(entry_id, None)
         else:
-            state[entry_id] = to_tracked(entry)
+            state[entry_id] = tracked_from_json(entry)
     new_paths = _Paths(state, folder_id)
     current = {i: t for i, t in state.items() if new_paths.of(i) is not None}
     old_paths = _Paths(old, folder_id)
