@@ -203,3 +203,26 @@ async def test_choice_card_tampered_with_is_refused(bot: BotHarness) -> None:
     assert "not valid (inspection_id)" in bot.texts(sent)
     sent = await bot.submit({"action": "no-such-button"})
     assert "That button is not one I know" in bot.texts(sent)
+
+
+async def test_group_chat_and_another_channel_use_the_users_one_inspection(
+    bot: BotHarness,
+) -> None:
+    await bot.inspection(service_name="Service One")
+    sent = await bot.say("status", as_=DIRECTOR, where="groupChat")
+    assert "Status: Service One" in content(sent[0])
+    sent = await bot.say("timeline", as_=LINK, where="other-channel")
+    assert "Timeline: Service One" in content(sent[0])
+    # Somebody without a role sees nothing, wherever they ask.
+    for where in ("groupChat", "other-channel", "personal"):
+        sent = await bot.say("status", as_=OUTSIDER, where=where)  # type: ignore[arg-type]
+        assert "Service One" not in content(sent[0])
+
+
+async def test_switch_inspection_offers_the_choice_again(bot: BotHarness) -> None:
+    await bot.inspection(service_name="Service One")
+    await bot.inspection(service_name="Service Two", channel_id="19:second@thread.tacv2")
+    sent = await bot.say("switch inspection", as_=LINK)
+    card = sent[0].cards[0]
+    choices = card["body"][2]["choices"]
+    assert [c["title"].split(" (")[0] for c in choices] == ["Service One", "Service Two"]
