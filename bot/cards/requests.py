@@ -1,0 +1,144 @@
+"""Cards for the information request log (7.3): one request, a list, and "log anyway?".
+
+A card's audience is decided by the caller: in a channel or group chat everybody sees it, so
+only a personal chat with an inspector gets inspectors-only notes (issue 5, 9.7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cards import Json, card, facts, submit, text, title
+from inspection.requests import InformationRequest, Precheck, RequestStatus
+
+MAX_LIST = 40
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    return f"{moment.astimezone(zone):%a %d %b %Y %H:%M}"
+
+
+def _short(value: str, limit: int = 90) -> str:
+    flat = " ".join(value.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _status_line(request: InformationRequest, today: date) -> str:
+    late = " · OVERDUE" if request.is_overdue(today) else ""
+    return f"{request.status.label} · due {request.due_on:%a %d %b %Y}{late}"
+
+
+def request_card(
+    request: InformationRequest,
+    *,
+    zone: ZoneInfo,
+    today: date,
+    heading: str | None = None,
+    buttons: bool = True,
+) -> Json:
+    """One request with its answers, follow-ups and (if present in `request`) internal notes.
+
+    Pass `request.for_audience("provider")` for anything provider staff can see.
+    """
+    body: list[Json] = []
+    if heading:
+        body.append(text(heading, subtle=True))
+    colour = "Attention" if request.is_overdue(today) else None
+    body.append(title(f"{request.ref}: {_short(request.text, 60)}"))
+    body.append(text(_status_line(request, today), color=colour))
+    body.append(text(request.text))
+    pairs = [
+        ("Asked by", request.asked_by.name),
+        ("Asked", _local(request.asked_at, zone)),
+        ("For", request.assignee.name if request.assignee else "not named yet"),
+    ]
+    if request.child_refs:
+        pairs.append(("Case reference", ", ".join(request.child_refs)))
+    if request.theme:
+        pairs.append(("Theme", request.theme))
+    if request.priority.value != "normal":
+        pairs.append(("Priority", request.priority.value))
+    body.append(facts(pairs))
+    for answer in request.answers:
+        kind = "Answer" if answer.complete else "Partial answer"
+        body.append(
+            text(
+                f"{kind} from {answer.answered_by.name}, {_local(answer.answered_at, zone)}",
+                subtle=True,
+            )
+        )
+        if answer.text:
+            body.append(text(answer.text))
+        for file in answer.files:
+            body.append(text(f"[{file.name}]({file.web_url})" if file.web_url else file.name))
+    for follow in request.follow_ups:
+        body.append(
+            text(
+                f"Follow-up from {follow.asked_by.name}, {_local(follow.asked_at, zone)} "
+                f"(due {follow.due_on:%a %d %b}): {follow.text}",
+            )
+        )
+    if request.notes:
+        body.append(text("Inspectors only", color="Warning"))
+        for note in request.notes:
+            body.append(
+                text(
+                    f"{note.author.name}, {_local(note.written_at, zone)}: {note.text}", subtle=True
+                )
+            )
+    actions: list[Json] = []
+    if buttons:
+        data: dict[str, Any] = {"request": request.ref, "version": request.version}
+        if request.waiting:
+            actions.append(submit("Mark answered", "request_answered", **data))
+        if request.status in (RequestStatus.ANSWERED, RequestStatus.OPEN, RequestStatus.FOLLOW_UP):
+            actions.append(submit("Close", "request_close", **data))
+        actions.append(submit("Refresh", "request_show", request=request.ref))
+    return card(body, actions or None)
+
+
+def list_card(
+    heading: str, requests: Sequence[InformationRequest], *, today: date, empty: str
+) -> Json:
+    body: list[Json] = [title(heading)]
+    if not requests:
+        body.append(text(empty, subtle=True))
+    for request in requests[:MAX_LIST]:
+        overdue = request.is_overdue(today)
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": f"**{request.ref}** · {_status_line(request, today)}",
+                "wrap": True,
+                "color": "Attention" if overdue else "Default",
+                "spacing": "Medium",
+            }
+        )
+        body.append(text(_short(request.text), subtle=True))
+    if len(requests) > MAX_LIST:
+        body.append(
+            text(
+                f"…and {len(requests) - MAX_LIST} more. `export` gives the whole list as Excel.",
+                subtle=True,
+            )
+        )
+    return card(body)
+
+
+def confirm_card(check: Precheck, data: dict[str, Any]) -> Json:
+    """Nothing is logged yet: show why, and offer "Log anyway" (the same data, confirmed)."""
+    body: list[Json] = [title("Check before I log this"), text(check.message())]
+    for finding in check.findings:
+        body.append(text(f"• {finding.hint}: {finding.suggestion}", subtle=True))
+    for similar in check.similar[:3]:
+        body.append(
+            text(f"• {similar.ref} ({similar.status.label}): {_short(similar.text)}", subtle=True)
+        )
+    actions = [
+        submit("Log anyway", "request_log_confirmed", **data),
+        submit("Cancel", "request_log_cancelled"),
+    ]
+    return card(body, actions)

@@ -1,0 +1,668 @@
+"""Information requests in Teams (7.3): log, list, show, answer, close, follow up, export.
+
+    request <what you need> [for CR-104233] [due <date>]      inspectors
+    requests [open|overdue|answered|all|due today|due this week|mine|for CR-104233]
+    show IR-004
+    IR-004 is answered[, see the attached]    (or "IR-004 is partly answered ...")
+    close IR-004 / accept IR-004                inspectors
+    follow up IR-004 <question> [due <date>]    inspectors
+    withdraw IR-004 [reason]                    inspectors
+    reassign IR-004 to @person | director | link officer
+    change due IR-004 <date> because <reason>
+    note IR-004 <text>                          inspectors, personal chat only
+    export requests (also `export`)             the Excel log in the channel's Files
+    factual accuracy grid                       Appendix 4 grid in the channel's Files
+    message action "Log as information request" (commandId log_message_as_request)
+
+Role rules live in the domain (inspection/requests.py); the router's roles only keep the
+help honest. In a channel everybody sees the card, so cards there never carry inspectors-only
+notes (issue 5): only a personal chat with an inspector does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aiohttp
+
+from bot.cards.requests import confirm_card, list_card, request_card
+from bot.router import Attachment, Reply, Router, Turn
+from bot.services import Services
+from inspection.dates import parse_date
+from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
+from inspection.errors import InspectionError
+from inspection.inspections import timeline_for
+from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
+from inspection.notifier import OutgoingMessage, Recipient
+from inspection.request_export import (
+    LOG_FILE_NAME,
+    XLSX_TYPE,
+    LogPublisher,
+    publish_factual_accuracy_grid,
+    to_xlsx,
+)
+from inspection.requests import (
+    WAITING_STATUSES,
+    Audience,
+    InformationRequest,
+    LinkedFile,
+    MessageSource,
+    NeedsConfirmation,
+    Person,
+    RequestLog,
+    RequestQuery,
+    RequestStatus,
+    format_ref,
+    parse_ref,
+)
+
+log = logging.getLogger("bot.commands.requests")
+
+MEMBERS = frozenset(Role)
+ANSWERERS = PROVIDER_ROLES | INSPECTOR_ROLES
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+_REF = r"IR[\s\-_]?\d{1,6}"
+_ANSWERED = re.compile(
+    rf"^\s*(?P<ref>{_REF})\s+(?:is|has\s+been|was|now)\s+(?P<partial>partly\s+|partially\s+)?"
+    r"answered\b[\s,.;:\-]*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_LEADING_REF = re.compile(
+    rf"^\s*(?P<ref>{_REF}|#?\d{{1,6}})\b[\s,.;:\-]*(?P<rest>.*)$", re.I | re.S
+)
+# Teams attachments that are files (personal chat uploads, channel file references).
+_FILE_TYPES = ("application/vnd.microsoft.teams.file.download.info", "reference")
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    text: str
+    due_on: date | None
+
+
+def register(router: Router, services: Services) -> None:
+    def requests() -> RequestLog:
+        service = services.requests
+        if service is None:
+            raise InspectionError("the information request log is not available yet")
+        assert isinstance(service, RequestLog)
+        return service
+
+    if isinstance(services.requests, RequestLog):
+        # Keep the Excel copy in the channel's "Information requests" folder after every change
+        # (issue 5), through the Graph Directory when one is configured.
+        async def keep_copy(inspection: Inspection, changed: InformationRequest) -> None:
+            if services.directory is not None:
+                await LogPublisher(services.directory, requests())(inspection, changed)
+
+        services.requests.add_listener(keep_copy)
+
+    def person(turn: Turn) -> Person:
+        return Person(turn.user.aad_object_id or "", turn.user.name)
+
+    def audience(turn: Turn) -> Audience:
+        # A channel or group chat is seen by provider staff too.
+        return (
+            "inspectors" if turn.kind == "personal" and turn.role in INSPECTOR_ROLES else "provider"
+        )
+
+    def card_for(
+        turn: Turn, request: InformationRequest, heading: str | None = None
+    ) -> dict[str, Any]:
+        inspection = turn.require_inspection()
+        return request_card(
+            request.for_audience(audience(turn)),
+            zone=requests().framework_of(inspection).zone,
+            today=requests().today(inspection),
+            heading=heading,
+        )
+
+    def parse_due(turn: Turn, text: str) -> _Parsed:
+        """A trailing "due <date>" (only when what follows really is a date)."""
+        inspection = turn.require_inspection()
+        lowered = text.lower()
+        at = lowered.rfind(" due ")
+        if at < 0:
+            return _Parsed(text, None)
+        tail = text[at + 5 :].strip().rstrip(".")
+        try:
+            due = parse_date(
+                tail,
+                today=requests().today(inspection),
+                calendar=requests().calendar_of(inspection),
+            )
+        except InspectionError:
+            return _Parsed(text, None)
+        return _Parsed(text[:at].rstrip(" ,;"), due)
+
+    async def log_request(
+        turn: Turn,
+        text: str,
+        due_on: date | None,
+        source: MessageSource | None,
+        *,
+        confirm: bool = False,
+    ) -> Reply:
+        inspection = turn.require_inspection()
+        try:
+            logged = await requests().log(
+                turn.inspection_id,
+                person(turn),
+                text,
+                due_on=due_on,
+                source=source,
+                confirm=confirm,
+            )
+        except NeedsConfirmation as needs:
+            data: dict[str, Any] = {"text": text, "due": due_on.isoformat() if due_on else ""}
+            if source is not None:
+                data.update(
+                    message_id=source.message_id,
+                    message_url=source.web_url or "",
+                    message_author_id=source.author.aad_object_id if source.author else "",
+                    message_author_name=source.author.display_name if source.author else "",
+                )
+            return Reply(text=f"Not logged yet. {needs}", card=confirm_card(needs.check, data))
+        who = logged.assignee.name if logged.assignee else "the link officer (not named yet)"
+        summary = f"Logged {logged.ref} for {who}, due {logged.due_on:%a %d %b %Y}."
+        reply = Reply(text=summary, card=card_for(turn, logged))
+        if turn.kind != "channel" and services.notifier is not None:
+            # Logged from a chat: the channel still gets the request (7.3: one list for all).
+            provider_view = logged.for_audience("provider")
+            await services.notifier.send(
+                OutgoingMessage(
+                    Recipient.channel(turn.inspection_id),
+                    f"New information request {logged.ref} for {who}.",
+                    request_card(
+                        provider_view,
+                        zone=requests().framework_of(inspection).zone,
+                        today=requests().today(inspection),
+                    ),
+                )
+            )
+        return reply
+
+    # --- logging -----------------------------------------------------------------------------
+    @router.command(
+        "request",
+        roles=INSPECTOR_ROLES,
+        help="Log an information request (7.3); use case references, never names (9.7)",
+        usage="request <what you need> [for CR-104233] [due <date>]",
+        aliases=("log request", "new request"),
+    )
+    async def log_by_command(turn: Turn) -> Reply:
+        if not turn.args.strip():
+            return Reply(
+                text="Say what you need, e.g. `request supervision notes for CR-104233 due "
+                "Friday`. Use the child's case reference, never a name (9.7)."
+            )
+        parsed = parse_due(turn, turn.args)
+        return await log_request(turn, parsed.text, parsed.due_on, None)
+
+    @router.action("log_message_as_request", roles=INSPECTOR_ROLES)
+    async def log_by_message_action(turn: Turn) -> Reply:
+        text = turn.data_str("message_text", max_length=4000)
+        source = _source(turn.data or {})
+        return await log_request(turn, text, None, source)
+
+    @router.action("request_log_confirmed", roles=INSPECTOR_ROLES)
+    async def log_confirmed(turn: Turn) -> Reply:
+        text = turn.data_str("text", max_length=4000)
+        due_text = (turn.data or {}).get("due") or ""
+        try:
+            due_on = date.fromisoformat(due_text) if due_text else None
+        except (TypeError, ValueError):
+            raise InspectionError(
+                "That button's due date is not valid; log the request again"
+            ) from None
+        source = _source(turn.data or {}) if (turn.data or {}).get("message_id") else None
+        reply = await log_request(turn, text, due_on, source, confirm=True)
+        return Reply(text=reply.text, card=reply.card, update=True)
+
+    @router.action("request_log_cancelled", roles=INSPECTOR_ROLES)
+    async def log_cancelled(turn: Turn) -> Reply:
+        return Reply(text="Nothing was logged. Edit the text and send `request ...` again.")
+
+    # --- reading -----------------------------------------------------------------------------
+    @router.command(
+        "requests",
+        needs_inspection=True,
+        help="List information requests",
+        usage="requests [open|overdue|answered|all|due today|due this week|mine|for CR-104233]",
+        aliases=("information requests", "list requests"),
+    )
+    async def list_requests(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        service = requests()
+        today = service.today(inspection)
+        words = " ".join(turn.args.lower().split())
+        query, heading, empty = _query_for(words, today, turn, service, inspection)
+        found = await service.find(turn.inspection_id, person(turn), query)
+        if words.startswith("overdue"):
+            found = [r for r in found if r.is_overdue(today)]
+        text = f"{len(found)} {heading.lower()} for {inspection.service_name}."
+        return Reply(text=text, card=list_card(heading, found, today=today, empty=empty))
+
+    @router.command(
+        "show",
+        needs_inspection=True,
+        help="Show one information request with its answers",
+        usage="show IR-004",
+    )
+    async def show_request(turn: Turn) -> Reply:
+        request = await requests().get(turn.inspection_id, _ref(turn.args), person(turn))
+        return Reply(card=card_for(turn, request))
+
+    @router.action("request_show", needs_inspection=True)
+    async def show_from_card(turn: Turn) -> Reply:
+        request = await requests().get(turn.inspection_id, turn.data_str("request"), person(turn))
+        return Reply(card=card_for(turn, request), update=True)
+
+    # --- answering ---------------------------------------------------------------------------
+    async def answer(turn: Turn, ref: str, text: str, complete: bool) -> Reply:
+        service = requests()
+        inspection = turn.require_inspection()
+        current = await service.get(turn.inspection_id, ref, person(turn))
+        files, problems = await _files(services, inspection, current.ref, turn.attachments)
+        answered = await service.answer(
+            turn.inspection_id, ref, person(turn), text, files=files, complete=complete
+        )
+        what = "Recorded an answer to" if complete else "Recorded a partial answer to"
+        attached = f" with {len(files)} file(s)" if files else ""
+        summary = f"{what} {answered.ref}{attached}. It is now {answered.status.label}."
+        if problems:
+            summary += " " + " ".join(problems)
+        return Reply(text=summary, card=card_for(turn, answered))
+
+    @router.intent(
+        _ANSWERED.pattern,
+        name="request answered",
+        roles=ANSWERERS,
+        help="IR-004 is answered, see the attached",
+    )
+    async def answered_by_message(turn: Turn) -> Reply:
+        match = _ANSWERED.match(turn.text)
+        if match is None:
+            raise InspectionError("say which request, e.g. `IR-004 is answered, see the attached`")
+        rest = match["rest"].strip()
+        return await answer(turn, match["ref"], rest or turn.text.strip(), not match["partial"])
+
+    @router.command(
+        "answer",
+        roles=ANSWERERS,
+        help="Answer an information request (attach files to the same message)",
+        usage="answer IR-004 <your answer>",
+    )
+    async def answer_by_command(turn: Turn) -> Reply:
+        match = _LEADING_REF.match(turn.args)
+        if match is None:
+            raise InspectionError("say which request, e.g. `answer IR-004 the minutes attached`")
+        rest = match["rest"].strip()
+        if not rest and not turn.attachments:
+            raise InspectionError(
+                f"say what the answer is or attach the file(s), e.g. `answer {match['ref']} "
+                "the minutes are attached`"
+            )
+        return await answer(turn, match["ref"], rest, True)
+
+    @router.action("request_answered", roles=ANSWERERS)
+    async def answered_from_card(turn: Turn) -> Reply:
+        ref = turn.data_str("request")
+        answered = await requests().answer(
+            turn.inspection_id, ref, person(turn), "Marked answered from the card", confirm=True
+        )
+        return Reply(
+            text=f"{answered.ref} marked answered by {turn.user.name or 'you'}.",
+            card=card_for(turn, answered),
+            update=True,
+        )
+
+    # --- inspectors' operations --------------------------------------------------------------
+    @router.command(
+        "close",
+        roles=INSPECTOR_ROLES,
+        help="Accept the answer and close an information request",
+        usage="close IR-007",
+        aliases=("accept",),
+    )
+    async def close_request(turn: Turn) -> Reply:
+        accepted = await requests().accept(turn.inspection_id, _ref(turn.args), person(turn))
+        return Reply(text=f"{accepted.ref} is accepted and closed.", card=card_for(turn, accepted))
+
+    @router.action("request_close", roles=INSPECTOR_ROLES)
+    async def close_from_card(turn: Turn) -> Reply:
+        accepted = await requests().accept(
+            turn.inspection_id, turn.data_str("request"), person(turn),
+            expected_version=turn.data_int("version"),
+        )  # fmt: skip
+        return Reply(text=f"{accepted.ref} is accepted and closed.", card=card_for(turn, accepted),
+                     update=True)  # fmt: skip
+
+    @router.command(
+        "follow up",
+        roles=INSPECTOR_ROLES,
+        help="Ask a follow-up on an answered request (re-opens it with a new due date)",
+        usage="follow up IR-004 <question> [due <date>]",
+        aliases=("follow-up", "followup"),
+    )
+    async def follow_up(turn: Turn) -> Reply:
+        match = _LEADING_REF.match(turn.args)
+        if match is None or not match["rest"].strip():
+            raise InspectionError("say which request and what else is needed, e.g. "
+                                  "`follow up IR-004 please add the January session`")  # fmt: skip
+        parsed = parse_due(turn, match["rest"].strip())
+        try:
+            followed = await requests().follow_up(
+                turn.inspection_id, match["ref"], person(turn), parsed.text, due_on=parsed.due_on
+            )
+        except NeedsConfirmation as needs:
+            return Reply(text=f"Not sent yet. {needs} Edit the follow-up and send it again.")
+        return Reply(
+            text=f"Follow-up on {followed.ref} sent; due {followed.due_on:%a %d %b %Y}.",
+            card=card_for(turn, followed),
+        )
+
+    @router.command(
+        "withdraw",
+        roles=INSPECTOR_ROLES,
+        help="Withdraw an information request that is no longer needed",
+        usage="withdraw IR-004 [reason]",
+    )
+    async def withdraw(turn: Turn) -> Reply:
+        match = _LEADING_REF.match(turn.args)
+        if match is None:
+            raise InspectionError("say which request, e.g. `withdraw IR-004 seen on site`")
+        withdrawn = await requests().withdraw(
+            turn.inspection_id, match["ref"], person(turn), reason=match["rest"].strip()
+        )
+        return Reply(text=f"{withdrawn.ref} is withdrawn.", card=card_for(turn, withdrawn))
+
+    @router.command(
+        "reassign",
+        roles=INSPECTOR_ROLES,
+        help="Make an information request for someone else in the inspection",
+        usage="reassign IR-004 to @person | director | link officer",
+    )
+    async def reassign(turn: Turn) -> Reply:
+        match = re.match(rf"^\s*(?P<ref>{_REF}|#?\d+)\s+to\s+(?P<who>.+)$", turn.args, re.I)
+        if match is None:
+            raise InspectionError("say which request and who, e.g. `reassign IR-004 to director`")
+        inspection = turn.require_inspection()
+        target = await _member_id(turn, inspection, match["who"])
+        moved = await requests().reassign(turn.inspection_id, match["ref"], person(turn), target)
+        who = moved.assignee.name if moved.assignee else "them"
+        return Reply(text=f"{moved.ref} is now for {who}.", card=card_for(turn, moved))
+
+    @router.command(
+        "change due",
+        roles=INSPECTOR_ROLES,
+        help="Move an information request's due date (the reason is kept)",
+        usage="change due IR-004 <date> because <reason>",
+    )
+    async def change_due(turn: Turn) -> Reply:
+        match = re.match(
+            rf"^\s*(?P<ref>{_REF}|#?\d+)\s+(?:to\s+)?(?P<when>.+?)\s+because\s+(?P<why>.+)$",
+            turn.args, re.I | re.S,
+        )  # fmt: skip
+        if match is None:
+            raise InspectionError(
+                "say which request, the new date and why, e.g. "
+                "`change due IR-004 Friday because the records are archived`"
+            )
+        inspection = turn.require_inspection()
+        service = requests()
+        when = parse_date(
+            match["when"], today=service.today(inspection), calendar=service.calendar_of(inspection)
+        )
+        moved = await service.change_due(
+            turn.inspection_id, match["ref"], person(turn), when, match["why"].strip()
+        )
+        return Reply(text=f"{moved.ref} is now due {moved.due_on:%a %d %b %Y}.",
+                     card=card_for(turn, moved))  # fmt: skip
+
+    @router.command(
+        "note",
+        roles=INSPECTOR_ROLES,
+        help="Add an inspectors-only note to a request (in a personal chat with me)",
+        usage="note IR-004 <text>",
+    )
+    async def add_note(turn: Turn) -> Reply:
+        if turn.kind != "personal":
+            # The channel is shared with provider staff: a note typed there is not internal.
+            words = turn.args.split()
+            ref = words[0].upper() if words and re.fullmatch(_REF, words[0], re.I) else "IR-004"
+            return Reply(
+                text="Notes are for inspectors only, and this conversation includes other people. "
+                f"Send `note {ref} ...` to me in a personal chat instead."
+            )
+        match = _LEADING_REF.match(turn.args)
+        if match is None or not match["rest"].strip():
+            raise InspectionError("say which request and the note, e.g. `note IR-004 chase gently`")
+        noted = await requests().add_note(
+            turn.inspection_id, match["ref"], person(turn), match["rest"].strip()
+        )
+        return Reply(
+            text=f"Note added to {noted.ref} (inspectors only).", card=card_for(turn, noted)
+        )
+
+    # --- files -------------------------------------------------------------------------------
+    async def export_log(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        service = requests()
+        everything = await service.all_requests(turn.inspection_id, "provider")
+        if services.directory is None or inspection.channel is None:
+            return Reply(
+                text=f"{len(everything)} request(s) logged. I can't put the Excel file in the "
+                "channel's Files here (Microsoft Graph is not set up); an administrator can run "
+                f"`inspection-bot requests export --inspection {turn.inspection_id} --xlsx FILE`."
+            )
+        content = to_xlsx(
+            inspection, everything, audience="provider",
+            zone=service.framework_of(inspection).zone, today=service.today(inspection),
+        )  # fmt: skip
+        uploaded = await services.directory.upload(
+            inspection.channel, INFORMATION_REQUESTS_FOLDER, LOG_FILE_NAME, content,
+            content_type=XLSX_TYPE,
+        )  # fmt: skip
+        link = f"[{LOG_FILE_NAME}]({uploaded.web_url})" if uploaded.web_url else LOG_FILE_NAME
+        return Reply(
+            text=f"The information request log ({len(everything)} request(s)) is in the "
+            f'channel\'s "{INFORMATION_REQUESTS_FOLDER}" folder: {link}'
+        )
+
+    router.command(
+        "export requests",
+        roles=MEMBERS,
+        help="Put the information request log (Excel) in the channel's Files",
+        aliases=("requests export",),
+    )(export_log)
+    existing = router.match("export")
+    if existing is None or existing[0].name != "export":
+        router.command(
+            "export", roles=MEMBERS, help="The information request log as Excel", hidden=True
+        )(export_log)
+
+    @router.command(
+        "factual accuracy grid",
+        roles=INSPECTOR_ROLES,
+        help="Put the factual accuracy grid (Appendix 4) in the channel and remind of its deadline",
+        aliases=("grid",),
+    )
+    async def post_grid(turn: Turn) -> Reply:
+        inspection = turn.require_inspection()
+        if services.directory is None or inspection.channel is None:
+            raise InspectionError(
+                "I can't put files in the channel here (Microsoft Graph is not set up); "
+                f"run `inspection-bot requests grid --inspection {turn.inspection_id} --xlsx FILE`"
+            )
+        milestone = timeline_for(inspection, services.frameworks).find("factual_accuracy_due")
+        due = milestone.date if milestone else None
+        uploaded = await publish_factual_accuracy_grid(
+            services.directory, inspection, draft_received=inspection.actuals.get("draft_sent"),
+            comments_due=due,
+        )  # fmt: skip
+        link = f" ({uploaded.web_url})" if uploaded and uploaded.web_url else ""
+        deadline = f" by {due:%a %d %b %Y}" if due else ""
+        return Reply(
+            text=f"The factual accuracy feedback grid (Appendix 4) is in the channel's Files"
+            f"{link}. Please record any factual inaccuracies in it and return it{deadline} "
+            "(7.4: within 20 working days of receiving the draft report)."
+        )
+
+
+def _ref(text: str) -> str:
+    words = text.split()
+    if not words:
+        raise InspectionError("say which request, e.g. IR-004")
+    return format_ref(parse_ref(words[0]))
+
+
+def _source(data: Any) -> MessageSource:
+    message_id = data.get("message_id")
+    if not isinstance(message_id, str) or not message_id:
+        raise InspectionError("That message could not be read; copy its text into `request ...`")
+    author_id = data.get("message_author_id") or ""
+    author = (
+        Person(str(author_id), str(data.get("message_author_name") or "")) if author_id else None
+    )
+    url = data.get("message_url")
+    return MessageSource(message_id, url if isinstance(url, str) and url else None, author)
+
+
+def _query_for(
+    words: str, today: date, turn: Turn, service: RequestLog, inspection: Inspection
+) -> tuple[RequestQuery, str, str]:
+    waiting = frozenset(WAITING_STATUSES)
+    if words in ("", "open"):
+        return RequestQuery(statuses=waiting), "Open requests", "No open requests."
+    if words == "all":
+        return RequestQuery(), "All requests", "No requests logged yet."
+    if words == "overdue":
+        return RequestQuery(statuses=waiting), "Overdue requests", "Nothing is overdue."
+    if words == "answered":
+        return (
+            RequestQuery(statuses=frozenset({RequestStatus.ANSWERED})),
+            "Answered requests (waiting for an inspector)",
+            "No answered requests waiting.",
+        )
+    if words == "due today":
+        return (RequestQuery(statuses=waiting, due_from=today, due_to=today),
+                "Requests due today", "Nothing is due today.")  # fmt: skip
+    if words in ("due this week", "this week"):
+        end = date.fromordinal(today.toordinal() + 6 - today.weekday())
+        return (RequestQuery(statuses=waiting, due_to=end), "Requests due this week",
+                "Nothing is due this week.")  # fmt: skip
+    if words in ("mine", "for me"):
+        aad = turn.user.aad_object_id or ""
+        if turn.role in INSPECTOR_ROLES:
+            return RequestQuery(asked_by=aad), "Requests you asked", "You have not asked any."
+        return (RequestQuery(assignee=aad, statuses=waiting), "Requests for you",
+                "Nothing is waiting for you.")  # fmt: skip
+    match = re.match(r"^(?:for|about|child)\s+(\S+)$", words)
+    if match:
+        ref = match[1].upper()
+        return RequestQuery(child_ref=ref), f"Requests about {ref}", f"No requests about {ref}."
+    match = re.match(r"^theme\s+(.+)$", words)
+    if match:
+        return (RequestQuery(theme=match[1]), f"Requests on {match[1]}",
+                f"No requests on {match[1]}.")  # fmt: skip
+    raise InspectionError(
+        "I can list requests: open, overdue, answered, all, due today, due this week, mine, "
+        "for CR-104233, theme <theme>"
+    )
+
+
+async def _member_id(turn: Turn, inspection: Inspection, who: str) -> str:
+    if turn.mentions:
+        resolve = turn.extras.get("resolve_member")
+        if resolve is not None:
+            found = await resolve(turn.mentions[0].teams_id)
+            if found is not None:
+                return str(found.aad_object_id)
+        raise InspectionError(
+            "I couldn't find that person in Teams; try `director` or `link officer`"
+        )
+    role_words = {"director": Role.DIRECTOR, "link officer": Role.LINK_OFFICER,
+                  "lead inspector": Role.LEAD_INSPECTOR}  # fmt: skip
+    role = role_words.get(" ".join(who.lower().split()).strip(" ."))
+    if role is not None:
+        member = inspection.first_with(role)
+        if member is None:
+            raise InspectionError(f"this inspection has no {role.label} yet")
+        return member.aad_object_id
+    lowered = who.strip().lower()
+    for member in inspection.members:
+        if member.display_name and member.display_name.lower() == lowered:
+            return member.aad_object_id
+    raise InspectionError(
+        "say who with an @mention, or `director` / `link officer`, e.g. "
+        "`reassign IR-004 to director`"
+    )
+
+
+async def _files(
+    services: Services, inspection: Inspection, ref: str, attachments: tuple[Attachment, ...]
+) -> tuple[list[LinkedFile], list[str]]:
+    """Files attached to an answer, as links to channel files.
+
+    A file sent in a personal chat lives in the sender's OneDrive, which inspectors may not be
+    able to open: it is copied into the channel's "Information requests" folder when the
+    Directory is available. A file shared in the channel is linked where it is.
+    """
+    files: list[LinkedFile] = []
+    problems: list[str] = []
+    for attachment in attachments:
+        if attachment.content_type not in _FILE_TYPES or not attachment.name:
+            continue
+        content = attachment.content if isinstance(attachment.content, dict) else {}
+        unique = content.get("uniqueId") if isinstance(content.get("uniqueId"), str) else None
+        if attachment.content_type == "reference" or services.directory is None:
+            files.append(LinkedFile(attachment.name, attachment.content_url, unique))
+            continue
+        # Teams gives a short-lived `downloadUrl` for the bytes and a `contentUrl` for people.
+        download = content.get("downloadUrl")
+        if inspection.channel is None or not isinstance(download, str) or not download:
+            files.append(LinkedFile(attachment.name, attachment.content_url, unique))
+            continue
+        try:
+            data = await _download(download)
+            uploaded = await services.directory.upload(
+                inspection.channel,
+                INFORMATION_REQUESTS_FOLDER,
+                clean_name(f"{ref} {attachment.name}"),
+                data,
+                content_type=str(content.get("fileType") or "application/octet-stream"),
+            )
+        except (InspectionError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning(
+                "answer file not copied", extra={"request": ref, "error": type(exc).__name__}
+            )
+            problems.append(
+                f"I couldn't copy {attachment.name} into the channel's files ({exc}); the link "
+                "goes to where you shared it, so check the inspectors can open it."
+            )
+            files.append(LinkedFile(attachment.name, attachment.content_url, unique))
+            continue
+        files.append(
+            LinkedFile(attachment.name, uploaded.web_url, uploaded.item_id, uploaded.drive_id)
+        )
+    return files, problems
+
+
+async def _download(url: str) -> bytes:
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as response:
+        if response.status >= 400:
+            raise InspectionError(f"the file could not be fetched (HTTP {response.status})")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > MAX_DOWNLOAD_BYTES:
+                raise InspectionError("the file is over 50 MB; upload it to the channel instead")
+            chunks.append(chunk)
+        return b"".join(chunks)
