@@ -9,6 +9,7 @@ to the lead inspector in the meantime.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -134,6 +135,7 @@ class ReminderDispatcher:
         retry_after: timedelta = timedelta(minutes=15),
         lease: timedelta = timedelta(minutes=10),
         instance: str | None = None,
+        concurrency: int = 8,
     ) -> None:
         self._inspections = inspections
         self._frameworks = frameworks
@@ -149,6 +151,7 @@ class ReminderDispatcher:
         self.retry_after = retry_after
         self.lease = lease
         self.instance = instance or uuid.uuid4().hex[:12]
+        self.concurrency = max(1, concurrency)
 
     def calendar(self, framework: Framework) -> WorkingCalendar:
         found = self._calendars.get(framework.key)
@@ -234,20 +237,39 @@ class ReminderDispatcher:
             [item.key for _, due in planned for item in due], now=now, lease=self.lease
         )
         report.already_claimed += len(settled)
-        for inspection, all_due in planned:
-            assert inspection.id is not None
-            due = [item for item in all_due if item.key not in settled]
-            if not due:
-                continue
-            token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+        # Inspections are worked on side by side (sends wait on Teams, not on us); within one
+        # inspection the digests go one after another.
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def work(inspection: Inspection, due: list[ReminderItem]) -> None:
+            async with gate:
+                await self._claim_and_send(inspection, due, now, report)
+
+        await asyncio.gather(
+            *(
+                work(inspection, [item for item in due if item.key not in settled])
+                for inspection, due in planned
+                if any(item.key not in settled for item in due)
+            )
+        )
+        return report
+
+    async def _claim_and_send(
+        self, inspection: Inspection, due: list[ReminderItem], now: datetime, report: TickReport
+    ) -> None:
+        assert inspection.id is not None
+        token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
+        try:
             claimed = await self._outbox.claim(
                 inspection.id, due, now=now, token=token, lease=self.lease
             )
-            report.already_claimed += len(due) - len(claimed)
-            mine = [item for item in due if item.key in claimed]
-            for digest in digests(mine, inspection, now, delayed_after=self.delayed_after):
-                await self._send(digest, token, report)
-        return report
+        except InspectionError as exc:  # e.g. the database went away: the next tick retries
+            report.errors.append(f"inspection {inspection.id}: {exc}")
+            return
+        report.already_claimed += len(due) - len(claimed)
+        mine = [item for item in due if item.key in claimed]
+        for digest in digests(mine, inspection, now, delayed_after=self.delayed_after):
+            await self._send(digest, token, report)
 
     async def _send(self, digest: Digest, token: str, report: TickReport) -> None:
         now = self._clock.now()
