@@ -130,10 +130,6 @@ _ITEM_COLUMNS = (
 )
 
 
-def _item(row: DriveItemRow) -> TrackedItem:
-    return TrackedItem(**{name: getattr(row, name) for name in _ITEM_COLUMNS})
-
-
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -153,11 +149,12 @@ class SqlFileStore:
             )
 
     async def items(self, inspection_id: int) -> dict[str, TrackedItem]:
+        # Plain rows, not ORM objects: a channel may hold 10,000 files (bench/graph_delta.py).
+        columns = [getattr(DriveItemRow, name) for name in _ITEM_COLUMNS]
+        query = select(*columns).where(DriveItemRow.inspection_id == inspection_id)
         async with self._database.session() as session:
-            rows = await session.scalars(
-                select(DriveItemRow).where(DriveItemRow.inspection_id == inspection_id)
-            )
-            return {row.item_id: _item(row) for row in rows}
+            rows = (await session.execute(query)).all()
+        return {row[0]: TrackedItem(*row) for row in rows}
 
     async def save_sync(
         self,
