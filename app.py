@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cli import app_package, common, documents, inspections, purge, requests, serve, timeline
+from cli import app_package, common, demo, documents, inspections, purge, requests, serve, timeline
 from cli import graph as graph_cli
 from cli import reminders as remind
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 # Each module adds its sub-commands; the order is the order in `--help`.
 COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package, remind]
 COMMAND_MODULES.append(graph_cli)  # setup-channel, sync-files (issue 3)
+COMMAND_MODULES.append(demo)  # inspection-bot demo (issue 8)
 
 
 def create_app(
@@ -172,6 +173,7 @@ def _wire_graph(
 
         emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
         team = seed_local(emulator)
+        services.extras["graph_emulator"] = emulator  # the demo adds its channel (issue 8)
         services.inspections_team_id = team.id
 
         async def emulated(_app: web.Application) -> Any:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cli import local_run
 from cli.common import CliError, settings
 from inspection.errors import InspectionError
 from logsetup import configure_logging, secrets_of
@@ -33,6 +34,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     local.add_argument(
         "--data", type=Path, default=LOCAL_DATA_DIR, help="folder for the database and files"
     )
+    local_run.add_arguments(local)  # --demo, the Teams emulator (issue 8)
     local.set_defaults(handler=_local)
 
 
@@ -66,7 +68,11 @@ def _local(args: argparse.Namespace) -> int:
         )
         files_at = (data / "graph-files").resolve()
         files_at.mkdir(parents=True, exist_ok=True)
-        return _run(config, graph_emulator=files_at)
+        extras = local_run.prepare(args, data)  # demo, Teams emulator (issue 8)
+        if args.setup_only:
+            sys.stdout.write("Set-up done (--setup-only): the bot was not started.\n")
+            return 0
+        return _run(config, graph_emulator=files_at, local=extras)
     except OSError as exc:
         sys.stderr.write(f"inspection-bot: error: cannot use {data}: {exc.strerror}\n")
         return 2
@@ -75,7 +81,12 @@ def _local(args: argparse.Namespace) -> int:
         return 2
 
 
-def _run(config: Settings, *, graph_emulator: Path | None = None) -> int:
+def _run(
+    config: Settings,
+    *,
+    graph_emulator: Path | None = None,
+    local: local_run.LocalExtras | None = None,
+) -> int:
     from aiohttp import web
 
     from app import create_app
@@ -86,8 +97,10 @@ def _run(config: Settings, *, graph_emulator: Path | None = None) -> int:
     configure_logging(config.log_level, fmt=fmt, secrets=secrets_of(config))
     app = create_app(config, graph_emulator=graph_emulator)
     endpoint = f"http://{config.host}:{config.port}/api/messages"
+    if local is not None:
+        local_run.attach(app, local, endpoint)
     lines = [f"Inspection bot listening on {endpoint} (health: /healthz)."]
-    if config.local_mode:
+    if config.local_mode and (local is None or local.playground is None):
         lines.append(
             "Local mode: authentication is OFF. Try it with Microsoft's Teams emulator:\n"
             f"  npx @microsoft/m365agentsplayground@0.2.28 -e {endpoint} -c msteams"
