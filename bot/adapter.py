@@ -26,6 +26,7 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 
+from inspection.errors import ConfigurationError
 from settings import Settings
 
 log = logging.getLogger("bot.adapter")
@@ -122,7 +123,27 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
         self._connectors.clear()
 
 
+def check_bot_settings(settings: Settings) -> None:
+    """Refuse Bot Framework settings that cannot work, naming what to set."""
+    kind = settings.microsoft_app_type
+    if settings.local_mode:
+        if settings.microsoft_app_password:
+            raise ConfigurationError(
+                "MicrosoftAppPassword is set but MicrosoftAppId is empty; set both (or neither, "
+                "for local mode)"
+            )
+        return
+    if kind in ("SingleTenant", "UserAssignedMSI") and not settings.microsoft_app_tenant_id:
+        raise ConfigurationError(f"MicrosoftAppType {kind} needs MicrosoftAppTenantId")
+    if kind != "UserAssignedMSI" and not settings.microsoft_app_password:
+        raise ConfigurationError(
+            f"MicrosoftAppId is set, so MicrosoftAppPassword is needed too ({kind} bots sign "
+            "their replies with it)"
+        )
+
+
 def build_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingAuthentication]:
+    check_bot_settings(settings)
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is empty, so requests to /api/messages are NOT "

@@ -1,0 +1,75 @@
+"""Bot Framework settings are checked before anything starts; clients are reused per turn."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import main
+from bot.adapter import build_adapter, check_bot_settings
+from inspection.errors import ConfigurationError
+from settings import load_settings
+
+APP_ID = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"MicrosoftAppId": APP_ID}, "MicrosoftAppPassword is needed"),
+        (
+            {
+                "MicrosoftAppId": APP_ID,
+                "MicrosoftAppPassword": "p",
+                "MicrosoftAppType": "SingleTenant",
+            },
+            "needs MicrosoftAppTenantId",
+        ),
+        ({"MicrosoftAppId": "", "MicrosoftAppPassword": "p"}, "MicrosoftAppId is empty"),
+    ],
+)
+def test_unworkable_settings_are_refused(values: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        check_bot_settings(load_settings(**values))
+
+
+def test_workable_settings_pass() -> None:
+    check_bot_settings(load_settings(MicrosoftAppId="", MicrosoftAppPassword=""))
+    check_bot_settings(
+        load_settings(
+            MicrosoftAppId=APP_ID,
+            MicrosoftAppPassword="p",
+            MicrosoftAppType="SingleTenant",
+            MicrosoftAppTenantId="tenant-1",
+        )
+    )
+
+
+def test_local_mode_is_said_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    build_adapter(load_settings(MicrosoftAppId="", MicrosoftAppPassword=""))
+    assert "LOCAL MODE" in caplog.text and "NOT authenticated" in caplog.text
+
+
+def test_serve_refuses_bad_settings_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORT", "not-a-port")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("inspection-bot: error: setting PORT:") and err.count("\n") == 1
+
+
+async def test_connector_clients_are_reused_per_service_url() -> None:
+    from botframework.connector.auth import ClaimsIdentity
+
+    _adapter, authentication = build_adapter(load_settings(MicrosoftAppId=""))
+    identity = ClaimsIdentity({}, True)
+    factory = authentication.create_connector_factory(identity)
+    first = await factory.create("http://127.0.0.1:1/", None)
+    again = await authentication.create_connector_factory(identity).create(
+        "http://127.0.0.1:1/", None
+    )
+    other = await factory.create("http://127.0.0.1:2/", None)
+    assert first is again and first is not other
+    token_client = await authentication.create_user_token_client(identity)
+    assert token_client is await authentication.create_user_token_client(identity)
+    await authentication.close()
