@@ -128,8 +128,14 @@ def list_card(
     return card(body)
 
 
-def confirm_card(check: Precheck, data: dict[str, Any]) -> Json:
-    """Nothing is logged yet: show why, and offer "Log anyway" (the same data, confirmed)."""
+def confirm_card(
+    check: Precheck,
+    data: dict[str, Any],
+    *,
+    action: str = "request_log_confirmed",
+    label: str = "Log anyway",
+) -> Json:
+    """Nothing is saved yet: show why, and offer "Log anyway" (the same data, confirmed)."""
     body: list[Json] = [title("Check before I log this"), text(check.message())]
     for finding in check.findings:
         body.append(text(f"• {finding.hint}: {finding.suggestion}", subtle=True))
@@ -138,7 +144,7 @@ def confirm_card(check: Precheck, data: dict[str, Any]) -> Json:
             text(f"• {similar.ref} ({similar.status.label}): {_short(similar.text)}", subtle=True)
         )
     actions = [
-        submit("Log anyway", "request_log_confirmed", **data),
+        submit(label, action, **data),
         submit("Cancel", "request_log_cancelled"),
     ]
     return card(body, actions)

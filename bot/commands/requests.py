@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 
 from bot.cards.requests import confirm_card, list_card, request_card
-from bot.router import Attachment, Reply, Router, Turn
+from bot.router import Attachment, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
 from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
@@ -38,6 +38,7 @@ from inspection.errors import InspectionError
 from inspection.inspections import timeline_for
 from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
 from inspection.notifier import OutgoingMessage, Recipient
+from inspection.privacy import check_text
 from inspection.request_export import (
     LOG_FILE_NAME,
     XLSX_TYPE,
@@ -53,6 +54,7 @@ from inspection.requests import (
     MessageSource,
     NeedsConfirmation,
     Person,
+    Precheck,
     RequestLog,
     RequestQuery,
     RequestStatus,
@@ -223,9 +225,9 @@ def register(router: Router, services: Services) -> None:
         reply = await log_request(turn, text, due_on, source, confirm=True)
         return Reply(text=reply.text, card=reply.card, update=True)
 
-    @router.action("request_log_cancelled", roles=INSPECTOR_ROLES)
+    @router.action("request_log_cancelled")
     async def log_cancelled(turn: Turn) -> Reply:
-        return Reply(text="Nothing was logged. Edit the text and send `request ...` again.")
+        return Reply(text="Nothing was saved. Edit the text and send it again.", update=True)
 
     # --- reading -----------------------------------------------------------------------------
     @router.command(
@@ -263,14 +265,32 @@ def register(router: Router, services: Services) -> None:
         return Reply(card=card_for(turn, request), update=True)
 
     # --- answering ---------------------------------------------------------------------------
-    async def answer(turn: Turn, ref: str, text: str, complete: bool) -> Reply:
+    async def answer(
+        turn: Turn, ref: str, text: str, complete: bool, *, confirm: bool = False
+    ) -> Reply:
         service = requests()
         inspection = turn.require_inspection()
         current = await service.get(turn.inspection_id, ref, person(turn))
+        findings = check_text(text) if text and not confirm else []
+        if findings:
+            # Checked before any file is copied: nothing is recorded until the person decides.
+            check = Precheck(tuple(findings))
+            if turn.attachments:
+                return Reply(
+                    text=f"Not recorded yet. {check.message().split(' Edit the text')[0]} "
+                    "Edit your message and send it again with the attachment."
+                )
+            data = {"request": current.ref, "text": text, "complete": complete}
+            return Reply(
+                text="Not recorded yet. " + check.message(),
+                card=confirm_card(check, data, action="request_answer_confirmed",
+                                  label="Record anyway"),
+            )  # fmt: skip
         files, problems = await _files(services, inspection, current.ref, turn.attachments)
         answered = await service.answer(
-            turn.inspection_id, ref, person(turn), text, files=files, complete=complete
-        )
+            turn.inspection_id, ref, person(turn), text, files=files, complete=complete,
+            confirm=True,
+        )  # fmt: skip
         what = "Recorded an answer to" if complete else "Recorded a partial answer to"
         attached = f" with {len(files)} file(s)" if files else ""
         summary = f"{what} {answered.ref}{attached}. It is now {answered.status.label}."
@@ -308,6 +328,17 @@ def register(router: Router, services: Services) -> None:
                 "the minutes are attached`"
             )
         return await answer(turn, match["ref"], rest, True)
+
+    @router.action("request_answer_confirmed", roles=ANSWERERS)
+    async def answer_confirmed(turn: Turn) -> Reply:
+        complete = (turn.data or {}).get("complete")
+        if not isinstance(complete, bool):
+            raise InvalidCardData("complete")
+        reply = await answer(
+            turn, turn.data_str("request"), turn.data_str("text", max_length=4000), complete,
+            confirm=True,
+        )  # fmt: skip
+        return Reply(text=reply.text, card=reply.card, update=True)
 
     @router.action("request_answered", roles=ANSWERERS)
     async def answered_from_card(turn: Turn) -> Reply:

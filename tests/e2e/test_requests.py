@@ -339,3 +339,52 @@ async def test_list_filters_and_bad_filter(bot: BotHarness) -> None:
     assert "I can list requests: open, overdue" in bot.texts(sent)
     sent = await bot.say("show IR-099", as_=LINK, where="channel")
     assert "there is no IR-099 in this inspection" in bot.texts(sent)
+
+
+async def test_an_answer_naming_a_child_waits_for_confirmation(bot: BotHarness) -> None:
+    await bot.inspection()
+    await bot.say("request Return home interview for CR-5005", where="channel")
+    sent = await bot.say("IR-001 is answered: Oliver Smith's interview is in the folder", as_=LINK)
+    said = bot.texts(sent)
+    assert "Not recorded yet" in said and "Record anyway" in said
+    [request] = await _log(bot).all_requests(1)
+    assert request.answers == ()
+    record = next(
+        a for s in sent for c in s.cards for a in c["actions"] if a["title"] == "Record anyway"
+    )
+    sent = await bot.submit(record["data"], as_=LINK)
+    assert "Recorded an answer to IR-001. It is now answered." in bot.texts(sent)
+    cancel = {"action": "request_log_cancelled"}
+    assert "Nothing was saved" in bot.texts(await bot.submit(cancel, as_=LINK))
+
+
+async def test_logged_in_a_personal_chat_reaches_the_channel(bot: BotHarness) -> None:
+    await bot.inspection()
+    await bot.say("requests", as_=LEAD, where="channel")  # the bot now knows the channel
+    mark = len(bot.connector.calls)
+    sent = await bot.say("request Exploitation screening tool results for CR-8008", as_=LEAD)
+    assert "Logged IR-001" in bot.texts(sent)
+    to_channel = [
+        c
+        for c in bot.since(mark)
+        if "inspection-channel" in c.path and "New information request" in (c.text or "")
+    ]
+    assert len(to_channel) == 1
+
+
+async def test_reassign_and_change_due(bot: BotHarness) -> None:
+    await bot.inspection()
+    await bot.say("request Court timescales for care proceedings", where="channel")
+    sent = await bot.say("reassign IR-001 to director", where="channel")
+    assert "IR-001 is now for Test Director." in bot.texts(sent)
+    sent = await bot.say(
+        "change due IR-001 Thursday because the data team is away", where="channel"
+    )
+    assert "IR-001 is now due Thu 05 Mar 2026." in bot.texts(sent)
+    [request] = await _log(bot).all_requests(1)
+    assert request.assignee is not None and request.assignee.display_name == "Test Director"
+    assert request.history[-1].reason == "the data team is away"
+    sent = await bot.say("change due IR-001 Saturday because why not", where="channel")
+    assert "not a working day (Saturday); use Mon 09 Mar 2026 instead" in bot.texts(sent)
+    sent = await bot.say("change due IR-001 Friday", where="channel")
+    assert "say which request, the new date and why" in bot.texts(sent)
