@@ -43,6 +43,8 @@ class Limits:
     max_rows_per_sheet: int = 50_000
     max_columns: int = 200
     max_cells: int = 2_000_000
+    # python-docx holds the whole document in memory: its text part at most this big.
+    max_docx_xml_bytes: int = 40 * 1024 * 1024
     max_pdf_pages_for_text: int = 60
     # One decompressed PDF stream (a page's content, an image) at most.
     max_pdf_stream_bytes: int = 20 * 1024 * 1024
@@ -280,6 +282,15 @@ def _read_docx(data: bytes, ext: str, limits: Limits) -> DocumentContent | Unrea
         )
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         stored = _stored_stats(archive)
+        try:
+            body = archive.getinfo("word/document.xml").file_size
+        except KeyError:
+            return Unreadable("the file is not a Word document (it has no document part)")
+    if body > limits.max_docx_xml_bytes:
+        return Unreadable(
+            f"the document's text is {body / 1_048_576:.0f} MB when opened, over the "
+            f"{limits.max_docx_xml_bytes // 1_048_576} MB checked; split it into smaller files"
+        )
     document = docx.Document(io.BytesIO(data))
     content = DocumentContent(kind="docx")
     words = 0

@@ -560,3 +560,13 @@ def test_appendix_1_bold_headings_and_section_rows(items: dict[str, ChecklistIte
         ("more.xlsx", xlsx_bytes({"Sheet1": rows})),
     )
     assert result.problems == []
+
+
+def test_a_huge_word_document_is_not_loaded_whole() -> None:
+    data = docx_bytes(title="SER", sections=[("Body", 40)])
+    result = read_content("SER.docx", data, Limits(max_docx_xml_bytes=10_000))
+    assert isinstance(result, Unreadable)
+    assert result.reason.endswith("MB checked; split it into smaller files")
+    not_word = xlsx_bytes({"S": [["a", "b"]]})
+    result = read_content("SER.docx", not_word)
+    assert result == Unreadable("the file is not a Word document (it has no document part)")
