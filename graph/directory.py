@@ -28,6 +28,7 @@ from inspection.clock import Clock, SystemClock
 from inspection.directory import (
     ChannelSetup,
     ChannelSetupResult,
+    Directory,
     DirectoryMember,
     DriveFile,
     FolderRef,
@@ -467,3 +468,8 @@ class GraphDirectory:
 
 
 __all__ = ["GraphDirectory"]
+
+
+def _is_a_directory(directory: GraphDirectory) -> Directory:
+    """mypy checks here that GraphDirectory implements the domain's port."""
+    return directory
