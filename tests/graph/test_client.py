@@ -31,7 +31,7 @@ def test_client_secret_credential_is_chosen_when_a_secret_is_set() -> None:
 
 
 def test_client_secret_needs_tenant_and_client_ids() -> None:
-    with pytest.raises(ConfigurationError, match="GRAPH_TENANT_ID.*GRAPH_CLIENT_ID"):
+    with pytest.raises(ConfigurationError, match=r"GRAPH_TENANT_ID.*GRAPH_CLIENT_ID"):
         make_credential(GraphConfig(credential="client_secret", client_secret="x"))
 
 
@@ -42,7 +42,7 @@ def test_certificate_file_must_exist(tmp_path: Path) -> None:
         client_id="c",
         certificate_path=tmp_path / "missing.pem",
     )
-    with pytest.raises(ConfigurationError, match="GRAPH_CERTIFICATE_PATH .* is not a readable"):
+    with pytest.raises(ConfigurationError, match=r"GRAPH_CERTIFICATE_PATH .* is not a readable"):
         make_credential(config)
 
 

@@ -11,6 +11,7 @@ from aiohttp import ClientSession
 from graph.emulator import GraphEmulator
 
 AUTH = {"Authorization": "Bearer test"}
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_requests_without_a_token_get_graphs_401(emulator: GraphEmulator, team) -> None:
@@ -84,7 +85,7 @@ async def test_standalone_command_prints_its_url(tmp_path: Path) -> None:
         "--port",
         "0",
         stdout=asyncio.subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO,
     )
     try:
         assert process.stdout is not None
