@@ -120,6 +120,11 @@ class ChecklistState:
                     "required": i.required,
                     "status": i.status.value,
                     "files": [f.path for f in i.files],
+                    # Why each file counts for the item, and how sure the match is.
+                    "matches": [
+                        {"path": f.path, "reason": f.reason, "confidence": round(f.confidence, 2)}
+                        for f in i.files
+                    ],
                     "problems": list(i.problems),
                     "notes": list(i.notes),
                     "superseded": [f.path for f in i.superseded],
