@@ -434,13 +434,21 @@ def audience_for(role: Role | None) -> Audience:
 
 
 def similarity(a: str, b: str) -> float:
-    """0..1: how alike two requests read (word overlap and character sequence)."""
+    """0..1: how alike two requests read: the overlap of their words, with plurals folded and
+    misspelt words ("supervison") counted as the word meant."""
     words_a, words_b = _words(a), _words(b)
     if not words_a or not words_b:
         return 0.0
-    overlap = len(words_a & words_b) / len(words_a | words_b)
-    sequence = difflib.SequenceMatcher(None, " ".join(sorted(words_a)), " ".join(sorted(words_b)))
-    return max(overlap, sequence.ratio() * 0.95)
+    shared = len(words_a & words_b)
+    unmatched = sorted(word for word in words_b - words_a if len(word) >= 4)
+    for word in sorted(words_a - words_b):
+        if len(word) < 4:
+            continue  # "CIN" and "CP" are different things, not typos of each other
+        close = difflib.get_close_matches(word, unmatched, n=1, cutoff=0.8)
+        if close:
+            shared += 1
+            unmatched.remove(close[0])
+    return shared / (len(words_a) + len(words_b) - shared)
 
 
 _STOPWORDS_TEXT = (
@@ -452,8 +460,12 @@ _STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(
-        word for word in re.findall(r"[a-z0-9]+", text.lower()) if word not in _STOPWORDS
+        _stem(word) for word in re.findall(r"[a-z0-9]+", text.lower()) if word not in _STOPWORDS
     )
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _shorten(text: str, limit: int) -> str:
