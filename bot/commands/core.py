@@ -66,30 +66,15 @@ def register(router: Router, services: Services) -> None:
 
 def help_reply(router: Router) -> Reply:
     lines: list[str] = []
-    body = [cards.title("What I can do")]
-    rows = []
+    rows: list[tuple[str, str]] = []
     for route in router.commands:
         who = f" ({describe_roles(route.roles)})" if route.roles else ""
         lines.append(f"- `{route.usage}`: {route.help}{who}")
-        rows.append(
-            {
-                "type": "ColumnSet",
-                "columns": [
-                    {
-                        "type": "Column",
-                        "width": "stretch",
-                        "items": [cards.text(f"**{route.usage}**")],
-                    },
-                    {
-                        "type": "Column",
-                        "width": "stretch",
-                        "items": [cards.text(route.help + who, subtle=True)],
-                    },
-                ],
-            }
-        )
+        rows.append((route.usage, route.help + who))
+    # One FactSet rather than a ColumnSet per command: the same look in Teams, a fraction of
+    # the JSON (msrest walks every node of a card when sending it).
+    body = [cards.title("What I can do"), cards.facts(rows)]
     phrasings = [route.help for route in router.intents if route.help]
-    body.extend(rows)
     if phrasings:
         body.append(cards.text("You can also just say: " + "; ".join(phrasings)))
     body.append(
