@@ -132,9 +132,10 @@ _AGE = re.compile(
     rf"aged?\s+\d{{1,2}}\b|\d{{1,2}}\s*(?:yrs?|years?)\s*old\b)"
 )
 _WORD = re.compile(rf"\b({_CAP})\b(?:\s+({_CAP})\b)?")
+# "DOB" or "date of birth" is a finding on its own; "born" or "b." only with a date after it.
 _DOB = re.compile(
-    rf"\b(d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date|born(?:\s+on)?|b\.)\s*[:\-]?\s*"
-    rf"\(?\s*({_DATE})?",
+    rf"\b(d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s*date)\s*[:\-]?\s*\(?\s*({_DATE})?"
+    rf"|\b(born(?:\s+on)?|b\.)\s*[:\-]?\s*\(?\s*({_DATE})",
     re.IGNORECASE,
 )
 _NAME_THEN_DATE = re.compile(rf"\b({_NAME})\s*[,(]\s*({_DATE})\s*\)?")
@@ -178,7 +179,7 @@ def _scan(text: str) -> Iterator[Finding]:
             "date_of_birth",
             start,
             end,
-            f'a date of birth after "{match.group(1).strip()}"',
+            f'a date of birth after "{(match.group(1) or match.group(3)).strip()}"',
             SUGGEST_DOB,
         )
     for match in _NAME_THEN_DATE.finditer(text):

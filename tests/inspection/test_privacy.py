@@ -34,6 +34,7 @@ WITH_A_NAME = [
     "Sibling assessment for the Okonkwo children",
     "First name: Ellie. Please send the referral",
     "Could the social worker for Noah Fairweather join the KIT?",
+    "Missing episodes for CR-4004, date of birth withheld? DOB: see file",
 ]
 
 NAME_FREE = [
@@ -61,6 +62,12 @@ NAME_FREE = [
     "Management oversight recorded on CR-9009 since May",
     "Please upload the Health Visiting referral pathway",
     "Court timescales for care proceedings, Q4 2023",
+    "See section 4 b. of the SEF for the detail",
+    "Numbers of children born outside the island in care",
+    "Referrals between 01/01/2024 and 31/03/2024",
+    "Data on Jersey's children in care",
+    "Can the IRO for CR-1001 join the KIT on Tuesday at 10:00?",
+    "Please provide the LADO referrals log",
 ]
 
 
@@ -96,7 +103,10 @@ def test_a_date_of_birth_is_its_own_kind() -> None:
 
 def test_redact_replaces_the_findings() -> None:
     text = "Case file for Freddie, aged 9, DOB 12/03/2015"
-    assert redact(text, check_text(text)) == "Case file for [case reference], aged 9, [no date of birth]"
+    assert (
+        redact(text, check_text(text))
+        == "Case file for [case reference], aged 9, [no date of birth]"
+    )
 
 
 def test_case_references_are_found_in_order_once() -> None:
