@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.documents.checks import CheckContext, run_checks
 from inspection.documents.content import (
     DEFAULT_LIMITS,
@@ -38,9 +39,17 @@ _TEMP_SUFFIXES = (".tmp", ".temp", ".bak", ".crdownload", ".part", ".partial", "
 
 
 def ignored_reason(file: DocumentFile) -> str | None:
-    """Why a file is not a document anyone uploaded on purpose, or None."""
+    """Why a file is not a checklist document (nobody uploaded it on purpose, or it belongs to
+    the request log), or None."""
     name = file.name
     lower = name.lower()
+    top = file.folder.replace("\\", "/").strip("/").split("/")[0]
+    if top.casefold() == INFORMATION_REQUESTS_FOLDER.casefold():
+        # 7.3: answers to information requests are tracked in the request log.
+        return (
+            f"in the '{INFORMATION_REQUESTS_FOLDER}' folder: answers to information requests "
+            "are tracked in the request log, not the checklist"
+        )
     if lower in _SYSTEM_FILES:
         return _SYSTEM_FILES[lower]
     if name.startswith("~$"):

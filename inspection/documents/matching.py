@@ -9,6 +9,7 @@ is ambiguous and becomes a question for the link officer rather than a guess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -33,6 +34,9 @@ _FILLER = frozenset(
         "cype", "jersey", "service", "s", "my", "copy",
     }
 )  # fmt: skip
+
+
+_NUMBERING = re.compile(r"^\s*\d{1,3}\s*[.)_-]?\s+")
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ class Matcher:
         """The deepest folder segment naming an item ("Staffing data/2024" -> staffing_data)."""
         segments = [s for s in folder.replace("\\", "/").split("/") if s.strip()]
         for segment in reversed(segments):
-            words = tokens(segment)
+            # The channel set-up numbers its folders in checklist order ("01 Staffing data").
+            words = tokens(_NUMBERING.sub("", segment))
             found: list[Evidence] = []
             for vocab in self._vocab:
                 if vocab.folder and words == vocab.folder:

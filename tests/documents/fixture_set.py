@@ -1,4 +1,4 @@
-"""A realistic upload: 38 files named the way a service names them, with decoys, ambiguous
+"""A realistic upload: 39 files named the way a service names them, with decoys, ambiguous
 names, old versions, lock files and unreadable files, and the checklist they should produce.
 
 Inspection dates: notice given 1 Feb 2024, on site 4-15 March 2024 (the audit window is the six
@@ -128,7 +128,7 @@ def build() -> list[Fixture]:
     files: list[tuple[str, bytes, datetime]] = [
         # --- organisational structures: a folder upload and two names ---
         (
-            "Organisational structures/CYPES org chart Jan 2024.pdf",
+            "01 Organisational structures/CYPES org chart Jan 2024.pdf",
             _pdf("Children's Social Care structure: head of service, team managers"),
             t,
         ),
@@ -169,7 +169,7 @@ def build() -> list[Fixture]:
         ),
         # --- case audits: one grade not in the scale; an "Audits" sheet with a name column ---
         (
-            "Case audits/Case file audits Aug 2023 - Jan 2024.xlsx",
+            "05 Case audits/Case file audits Aug 2023 - Jan 2024.xlsx",
             xlsx_bytes(
                 {
                     "Audits": _audit_rows(
@@ -223,7 +223,7 @@ def build() -> list[Fixture]:
             ),
             t + 2 * day,
         ),
-        ("Case audits/Audit tracker (protected).xlsx", ole_bytes(), t + 2 * day),
+        ("05 Case audits/Audit tracker (protected).xlsx", ole_bytes(), t + 2 * day),
         # --- meetings and service user groups ---
         (
             "Meetings during the inspection/Strategic meetings 4-15 March.docx",
@@ -318,8 +318,13 @@ def build() -> list[Fixture]:
         ("~$lf-Evaluation Report 2024 FINAL.docx", b"\x0alocked by someone", t + day),
         ("Thumbs.db", b"\x00\x01thumbs", t),
         (".DS_Store", b"\x00\x00\x00\x01Bud1", t),
-        ("Organisational structures/Org chart draft.pdf", b"", t),
+        ("01 Organisational structures/Org chart draft.pdf", b"", t),
         ("SER notes.tmp", b"temporary", t),
+        (
+            "Information requests/IR-003 response - supervision records.xlsx",
+            xlsx_bytes({"Supervision": [["Case reference", "Date"], ["CR-100001", "01/03/2024"]]}),
+            t,
+        ),
         # --- decoys ---
         (
             "Staff Christmas party rota.docx",
@@ -337,9 +342,9 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "organisational_structure": (
         "received",
         [
+            "01 Organisational structures/CYPES org chart Jan 2024.pdf",
             "List of managers.xlsx",
             "Org chart - Fostering and Adoption.pdf",
-            "Organisational structures/CYPES org chart Jan 2024.pdf",
         ],
     ),
     "self_evaluation_report": ("received", ["Self-Evaluation Report 2024 FINAL.docx"]),
@@ -355,9 +360,9 @@ EXPECTED: dict[str, tuple[str, list[str]]] = {
     "case_audit_list": (
         "needs_attention",
         [
+            "05 Case audits/Audit tracker (protected).xlsx",
+            "05 Case audits/Case file audits Aug 2023 - Jan 2024.xlsx",
             "Audits.xlsx",
-            "Case audits/Audit tracker (protected).xlsx",
-            "Case audits/Case file audits Aug 2023 - Jan 2024.xlsx",
         ],
     ),
     "onsite_meetings": (
@@ -402,7 +407,8 @@ EXPECTED_UNMATCHED = [
 ]
 EXPECTED_IGNORED = [
     ".DS_Store",
-    "Organisational structures/Org chart draft.pdf",
+    "01 Organisational structures/Org chart draft.pdf",
+    "Information requests/IR-003 response - supervision records.xlsx",
     "SER notes.tmp",
     "Thumbs.db",
     "~$lf-Evaluation Report 2024 FINAL.docx",

@@ -100,8 +100,8 @@ async def test_each_match_has_a_reason_from_folder_name_or_content(
 ) -> None:
     state = await service.record_files(_inspection(), upload)
     reasons = {f.path: f.reason for item in state.items for f in item.files}
-    assert reasons["Organisational structures/CYPES org chart Jan 2024.pdf"] == (
-        "uploaded to the 'Organisational structures' folder"
+    assert reasons["01 Organisational structures/CYPES org chart Jan 2024.pdf"] == (
+        "uploaded to the '01 Organisational structures' folder"
     )
     assert reasons["Org chart - Fostering and Adoption.pdf"] == "its name contains 'org chart'"
     assert "content mentions" in reasons["Book1.xlsx"]  # a name that says nothing
@@ -184,7 +184,7 @@ async def test_explicit_mapping_beats_folder_and_name(
     assert [f.path for f in item.files] == ["Staff Christmas party rota.docx"]
     assert item.files[0].reason == f"{LINK} said this file is this item"
     # A file in the org structures folder that is really the staffing return.
-    chart = _by_path(upload, "Organisational structures/CYPES org chart Jan 2024.pdf")
+    chart = _by_path(upload, "01 Organisational structures/CYPES org chart Jan 2024.pdf")
     moved = await service.map_file(inspection, chart.file_id, "staffing_data", by=LEAD)
     assert chart.path in [f.path for f in moved.item("staffing_data").files]
     assert chart.path not in [f.path for f in moved.item("organisational_structure").files]
@@ -356,6 +356,14 @@ def test_files_nobody_uploaded_on_purpose_are_ignored_with_why(
 ) -> None:
     reason = ignored_reason(DocumentFile("id", name, size=size))
     assert reason is not None and why in reason
+
+
+def test_answers_to_information_requests_belong_to_the_request_log() -> None:
+    answer = DocumentFile("id", "SER.docx", "Information requests/IR-004", size=100)
+    assert ignored_reason(answer) == (
+        "in the 'Information requests' folder: answers to information requests are tracked in "
+        "the request log, not the checklist"
+    )
 
 
 def test_real_documents_are_not_ignored() -> None:

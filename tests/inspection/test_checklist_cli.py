@@ -46,9 +46,9 @@ def test_json_report_of_a_realistic_upload(
     assert [i["path"] for i in report["ignored"]] == fixture_set.EXPECTED_IGNORED
     assert all(entry["reason"] for entry in report["unmatched"] + report["ignored"])
     orgs = next(i for i in report["items"] if i["key"] == "organisational_structure")
-    assert orgs["matches"][2] == {
-        "path": "Organisational structures/CYPES org chart Jan 2024.pdf",
-        "reason": "uploaded to the 'Organisational structures' folder",
+    assert orgs["matches"][0] == {
+        "path": "01 Organisational structures/CYPES org chart Jan 2024.pdf",
+        "reason": "uploaded to the '01 Organisational structures' folder",
         "confidence": 0.95,
     }
     audits = next(i for i in report["items"] if i["key"] == "case_audit_list")

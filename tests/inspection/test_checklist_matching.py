@@ -103,3 +103,15 @@ def test_a_lone_common_word_is_only_a_hint(matcher: Matcher) -> None:
     assert result.reason == (
         "not enough to go on (its name has the word(s) 'staff': might be 'Staffing data')"
     )
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        "01 Organisational structures",
+        "1. Organisational structures",
+        "01 - Organisational structures",
+    ],
+)
+def test_numbered_folders_of_the_channel_set_up(matcher: Matcher, folder: str) -> None:
+    assert [e.item_key for e in matcher.by_folder(folder)] == ["organisational_structure"]
