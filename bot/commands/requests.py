@@ -1,6 +1,6 @@
 """Information requests in Teams (7.3): log, list, show, answer, close, follow up, export.
 
-    request <what you need> [for CR-104233] [due <date>]      inspectors
+    request [urgent:] <what you need> [for CR-104233] [due <date>]   inspectors
     requests [open|overdue|answered|all|due today|due this week|mine|for CR-104233]
     show IR-004
     IR-004 is answered[, see the attached]    (or "IR-004 is partly answered ...")
@@ -55,6 +55,7 @@ from inspection.requests import (
     NeedsConfirmation,
     Person,
     Precheck,
+    Priority,
     RequestLog,
     RequestQuery,
     RequestStatus,
@@ -76,6 +77,7 @@ _ANSWERED = re.compile(
 _LEADING_REF = re.compile(
     rf"^\s*(?P<ref>{_REF}|#?\d{{1,6}})\b[\s,.;:\-]*(?P<rest>.*)$", re.I | re.S
 )
+_PRIORITY = re.compile(r"^(?P<level>urgent|high priority|low priority)\s*[:\-]?\s+", re.IGNORECASE)
 # Teams attachments that are files (personal chat uploads, channel file references).
 _FILE_TYPES = ("application/vnd.microsoft.teams.file.download.info", "reference")
 
@@ -147,6 +149,7 @@ def register(router: Router, services: Services) -> None:
         due_on: date | None,
         source: MessageSource | None,
         *,
+        priority: Priority = Priority.NORMAL,
         confirm: bool = False,
     ) -> Reply:
         inspection = turn.require_inspection()
@@ -157,10 +160,15 @@ def register(router: Router, services: Services) -> None:
                 text,
                 due_on=due_on,
                 source=source,
+                priority=priority,
                 confirm=confirm,
             )
         except NeedsConfirmation as needs:
-            data: dict[str, Any] = {"text": text, "due": due_on.isoformat() if due_on else ""}
+            data: dict[str, Any] = {
+                "text": text,
+                "due": due_on.isoformat() if due_on else "",
+                "priority": priority.value,
+            }
             if source is not None:
                 data.update(
                     message_id=source.message_id,
@@ -193,7 +201,7 @@ def register(router: Router, services: Services) -> None:
         "request",
         roles=INSPECTOR_ROLES,
         help="Log an information request (7.3); use case references, never names (9.7)",
-        usage="request <what you need> [for CR-104233] [due <date>]",
+        usage="request [urgent:] <what you need> [for CR-104233] [due <date>]",
         aliases=("log request", "new request"),
     )
     async def log_by_command(turn: Turn) -> Reply:
@@ -202,8 +210,15 @@ def register(router: Router, services: Services) -> None:
                 text="Say what you need, e.g. `request supervision notes for CR-104233 due "
                 "Friday`. Use the child's case reference, never a name (9.7)."
             )
-        parsed = parse_due(turn, turn.args)
-        return await log_request(turn, parsed.text, parsed.due_on, None)
+        args = turn.args.strip()
+        priority = Priority.NORMAL
+        # "request urgent: ..." / "request high priority ..." (the rest is the request).
+        marked = _PRIORITY.match(args)
+        if marked:
+            priority = Priority(marked["level"].lower().replace(" priority", ""))
+            args = args[marked.end() :]
+        parsed = parse_due(turn, args)
+        return await log_request(turn, parsed.text, parsed.due_on, None, priority=priority)
 
     @router.action("log_message_as_request", roles=INSPECTOR_ROLES)
     async def log_by_message_action(turn: Turn) -> Reply:
@@ -222,7 +237,11 @@ def register(router: Router, services: Services) -> None:
                 "That button's due date is not valid; log the request again"
             ) from None
         source = _source(turn.data or {}) if (turn.data or {}).get("message_id") else None
-        reply = await log_request(turn, text, due_on, source, confirm=True)
+        try:
+            priority = Priority(str((turn.data or {}).get("priority") or "normal"))
+        except ValueError:
+            raise InvalidCardData("priority") from None
+        reply = await log_request(turn, text, due_on, source, priority=priority, confirm=True)
         return Reply(text=reply.text, card=reply.card, update=True)
 
     @router.action("request_log_cancelled")

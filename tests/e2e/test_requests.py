@@ -121,6 +121,10 @@ async def test_log_by_command_in_the_channel(bot: BotHarness) -> None:
     # 2 March 2026 is off site: the default is 5 working days (7.3, rule file).
     sent = await bot.say("request Staffing return for February", as_=INSPECTOR, where="channel")
     assert "Logged IR-002 for Test Link, due Mon 09 Mar 2026." in bot.texts(sent)
+    sent = await bot.say("request urgent: Safeguarding concern log for CR-7007", where="channel")
+    assert "Logged IR-003" in bot.texts(sent) and "urgent" in bot.texts(sent)
+    third = (await _log(bot).all_requests(1))[2]
+    assert third.priority.value == "urgent" and third.text == "Safeguarding concern log for CR-7007"
 
 
 async def test_link_officer_cannot_log(bot: BotHarness) -> None:
