@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from inspection.documents.checks import item_problems
+from inspection.documents.matching import MATCH_THRESHOLD, Matcher
 from inspection.documents.records import (
     ChecklistRecords,
     DocumentFile,
@@ -18,7 +19,7 @@ from inspection.documents.records import (
     FileAssessment,
     Waiver,
 )
-from inspection.documents.text import version_key
+from inspection.documents.text import tokens, version_key
 from inspection.errors import NotFound
 from inspection.frameworks import ChecklistItemSpec, Framework
 
@@ -279,15 +280,34 @@ def _why(assessment: FileAssessment, mapping: ExplicitMapping | None) -> str:
     return assessment.reason
 
 
+# Words that make a file a companion of the document rather than the document itself.
+_SUPPORTING = frozenset({"appendix", "appendice", "attachment", "supporting", "addendum", "annex"})
+_MATCHERS: dict[tuple[str, str, tuple[str, ...]], Matcher] = {}
+
+
+def _is_the_document(item: ChecklistItemSpec, name: str) -> bool:
+    """For a one-document item (the SER): does the name say it is that document, not an
+    appendix or something else filed in its folder?"""
+    cache_key = (item.key, item.title, item.synonyms)
+    matcher = _MATCHERS.get(cache_key)
+    if matcher is None:
+        matcher = _MATCHERS.setdefault(cache_key, Matcher((item,)))
+    if set(tokens(name)) & _SUPPORTING:
+        return False
+    return any(e.confidence >= MATCH_THRESHOLD for e in matcher.by_name(name))
+
+
 def _current_files(
     item: ChecklistItemSpec, assessments: list[FileAssessment]
 ) -> tuple[list[FileAssessment], list[FileRef]]:
     """A newer version of a document supersedes the older one; different documents for the
-    same item all count (one organisation chart per service)."""
+    same item all count (one organisation chart per service). For a one-document item any
+    newer file named as that document supersedes the older, whatever else its name says."""
     groups: dict[tuple[str, ...], list[FileAssessment]] = {}
     for assessment in assessments:
-        key = () if item.single_file else version_key(PurePosixPath(assessment.file.name).stem)
-        groups.setdefault(key, []).append(assessment)
+        stem = PurePosixPath(assessment.file.name).stem
+        one = item.single_file and _is_the_document(item, stem)
+        groups.setdefault(() if one else version_key(stem), []).append(assessment)
     current: list[FileAssessment] = []
     superseded: list[FileRef] = []
     for group in groups.values():

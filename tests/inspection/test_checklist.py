@@ -506,3 +506,31 @@ async def test_recheck_after_the_onsite_dates_move(
 async def test_recheck_needs_a_reader(service: InspectionChecklist) -> None:
     with pytest.raises(InspectionError, match="cannot be fetched again here"):
         await service.recheck(_inspection())
+
+
+async def test_an_appendix_in_the_ser_folder_does_not_supersede_the_ser(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    ser = docx_bytes(title="Self-Evaluation Report", sections=[("Summary", 2)], stored_pages=20)
+    appendix = xlsx_bytes({"Data": [["Measure", "Value"], ["Contacts", 10]]})
+    files = [_file("a", "SER 2024.docx", ser, clock, folder="02 Self-Evaluation Report")]
+    clock.advance(timedelta(hours=1))
+    files += [
+        _file("b", "SER appendix - data.xlsx", appendix, clock, "02 Self-Evaluation Report"),
+        _file("c", "Front door data.xlsx", appendix, clock, "02 Self-Evaluation Report"),
+    ]
+    clock.advance(timedelta(hours=1))
+    files.append(_file("d", "Self-Evaluation Report FINAL.docx", ser, clock))
+    state = await service.record_files(_inspection(), files)
+    item = state.item("self_evaluation_report")
+    assert [f.path for f in item.files] == [
+        "02 Self-Evaluation Report/Front door data.xlsx",
+        "02 Self-Evaluation Report/SER appendix - data.xlsx",
+        "Self-Evaluation Report FINAL.docx",
+    ]
+    assert [(f.path, f.reason) for f in item.superseded] == [
+        (
+            "02 Self-Evaluation Report/SER 2024.docx",
+            "superseded by Self-Evaluation Report FINAL.docx",
+        )
+    ]
