@@ -16,6 +16,13 @@ Entry points for the adapters:
       await checklist.map_file(inspection, file_id, "staffing_data", by=aad_id)
       await checklist.waive(inspection, "self_evaluation_report", "not changed", by=aad_id)
       await checklist.answer_question(inspection, file_id, "child_level_data", by=aad_id)
+      checklist.resolve_item(inspection, "the staffing return")   # -> [staffing_data]
+      await checklist.find_files(inspection, "Data Nov")          # files by (part of) name
+      await checklist.recheck(inspection)   # after the on-site or notice dates change
+      await checklist.history(inspection)   # every match, new version, mapping, waiver
+
+Roles: the link officer, lead inspector and inspectors may say what a file is; the link
+officer and lead inspector may waive an item (`Forbidden` for anyone else).
 
 Status per item: `received`, `missing`, `needs_attention` (received with problems, or a question
 about a file that may be this item is unanswered), `waived` (with the reason, 7.2: "an updated
