@@ -197,16 +197,23 @@ def build_client(config: GraphConfig, credential: Any | None = None) -> GraphSer
     return GraphServiceClient(request_adapter=adapter)
 
 
-async def get_json(client: GraphServiceClient, builder: Any, url: str | None = None) -> Any:
-    """GET through the SDK's pipeline (auth, retries, ODataError) but parse the JSON ourselves.
+async def send_json(client: GraphServiceClient, info: Any) -> Any:
+    """Send a request through the SDK's pipeline (auth, retries, ODataError) and parse the
+    JSON answer ourselves.
 
-    msgraph-sdk's model parsing costs about 30 ms per driveItem (Entity builds its table of
-    thousands of deserialisers on every call), which makes 10,000 files take minutes; plain
-    JSON takes milliseconds. Used for bulk reads: delta pages and folder listings.
+    msgraph-sdk's model parsing is slow: the first parse imports thousands of model modules
+    (about 5 s, blocking the event loop) and each driveItem then costs about 30 ms (Entity
+    rebuilds its table of deserialisers on every call), so 10,000 files would take minutes.
+    Request bodies are still built with the SDK's models; answers are read as plain JSON.
     """
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 
-    info = (builder.with_url(url) if url else builder).to_get_request_information()
     send: Any = client.request_adapter.send_primitive_async  # typed as returning None
     raw = await send(info, "bytes", {"XXX": ODataError})
     return json.loads(raw) if raw else {}
+
+
+async def get_json(client: GraphServiceClient, builder: Any, url: str | None = None) -> Any:
+    """GET `builder` (or `url`, a nextLink/deltaLink, through it) as JSON."""
+    info = (builder.with_url(url) if url else builder).to_get_request_information()
+    return await send_json(client, info)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from msgraph.generated.models.drive_item import DriveItem
 from msgraph.generated.models.folder import Folder
 from msgraph.graph_service_client import GraphServiceClient
 
-from graph.client import GraphConfig, get_json
+from graph.client import GraphConfig, get_json, send_json
 from graph.errors import ErrorPolicy, code_of, message_of, status_of
 from graph.sync import DeltaSync, to_drive_file
 from inspection.clock import Clock, SystemClock
@@ -36,7 +37,6 @@ from inspection.directory import (
     Progress,
     SyncResult,
     channel_name,
-    clean_name,
     setup_members,
 )
 from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
@@ -79,13 +79,18 @@ class _FoundChannel:
     membership_type: str
 
 
-def _found(channel: GraphChannel, name: str) -> _FoundChannel:
-    kind = channel.membership_type
+def _found(channel: dict[str, Any], name: str) -> _FoundChannel:
     return _FoundChannel(
-        str(channel.id),
-        channel.display_name or name,
-        str(kind.value if kind is not None else "standard"),
+        str(channel["id"]),
+        str(channel.get("displayName") or name),
+        str(channel.get("membershipType") or "standard"),
     )
+
+
+def _file_name(text: str) -> str:
+    """A name SharePoint accepts for a file or folder (it refuses " * : < > ? / \\ |)."""
+    cleaned = " ".join(re.sub(r'["*:<>?/\\|\u0000-\u001f]', " ", text).split())
+    return cleaned.strip(" .")
 
 
 class GraphDirectory:
@@ -134,20 +139,21 @@ class GraphDirectory:
             added, problems = (), await self._not_in_team(request.team_id, people)
         warnings.extend(problems)
         folder = await self._files_folder(ref, progress)
-        drive_id = folder.parent_reference.drive_id if folder.parent_reference else None
-        if not drive_id or not folder.id:
+        drive_id = (folder.get("parentReference") or {}).get("driveId")
+        folder_id = folder.get("id")
+        if not drive_id or not folder_id:
             raise InspectionError(
                 "Microsoft Graph gave the channel's files folder without a drive; try again"
             )
-        refs, made = await self._ensure_folders(drive_id, folder.id, request)
+        refs, made = await self._ensure_folders(str(drive_id), str(folder_id), request)
         result = ChannelSetupResult(
             team_id=request.team_id,
             channel_id=str(channel.id),
             display_name=channel.display_name or name,
             membership_type=kind,
-            drive_id=drive_id,
-            folder_id=folder.id,
-            web_url=folder.web_url,
+            drive_id=str(drive_id),
+            folder_id=str(folder_id),
+            web_url=folder.get("webUrl"),
             folders=refs,
             channel_created=created,
             folders_created=made,
@@ -163,8 +169,10 @@ class GraphDirectory:
         if request.existing_channel_id:
             try:
                 async with self.errors.guard("finding the inspection channel"):
-                    found = await channels.by_channel_id(request.existing_channel_id).get()
-                if found is not None and found.id:
+                    found = await get_json(
+                        self.client, channels.by_channel_id(request.existing_channel_id)
+                    )
+                if isinstance(found, dict) and found.get("id"):
                     return _found(found, name), False
             except NotFound:
                 log.info(
@@ -186,7 +194,7 @@ class GraphDirectory:
             # A private channel made by an app needs its owner at creation; others come after.
             body.members = [_member_body(request.lead_inspector, ["owner"])]
         try:
-            created = await channels.post(body)
+            created = await send_json(self.client, channels.to_post_request_information(body))
         except APIError as exc:
             if status_of(exc) == 400 and code_of(exc) == "NameAlreadyExists":
                 # Someone (or a retried request) made it meanwhile: use theirs.
@@ -201,7 +209,7 @@ class GraphDirectory:
             raise self.errors.translate(exc, f"creating the channel {name!r}") from exc
         except Exception as exc:
             raise self.errors.translate(exc, f"creating the channel {name!r}") from exc
-        if created is None or not created.id:
+        if not isinstance(created, dict) or not created.get("id"):
             raise InspectionError("Microsoft Graph did not return the new channel; try again")
         return _found(created, name), True
 
@@ -215,15 +223,11 @@ class GraphDirectory:
                 "/ --team and that the app is installed in the team"
             ) from exc
         for channel in channels:
-            if str(channel.get("displayName") or "").lower() == name.lower():
-                return _FoundChannel(
-                    str(channel["id"]),
-                    str(channel.get("displayName") or name),
-                    str(channel.get("membershipType") or "standard"),
-                )
+            if channel.get("id") and str(channel.get("displayName") or "").lower() == name.lower():
+                return _found(channel, name)
         return None
 
-    async def _files_folder(self, channel: Channel, progress: Progress | None) -> DriveItem:
+    async def _files_folder(self, channel: Channel, progress: Progress | None) -> dict[str, Any]:
         """The channel's files folder, waiting while SharePoint provisions a new one."""
         builder = (
             self.client.teams.by_team_id(channel.team_id)
@@ -235,8 +239,8 @@ class GraphDirectory:
         while True:
             try:
                 async with self.errors.guard("getting the channel's files folder"):
-                    folder = await builder.get()
-                if folder is not None:
+                    folder = await get_json(self.client, builder)
+                if isinstance(folder, dict) and folder.get("id"):
                     return folder
             except NotFound:
                 pass
@@ -271,9 +275,14 @@ class GraphDirectory:
                     additional_data={"@microsoft.graph.conflictBehavior": "fail"},
                 )
                 try:
-                    item = await children.children.post(body)
-                    if item is not None and item.id:
-                        found = (item.name or spec.name, item.id, item.web_url)
+                    info = children.children.to_post_request_information(body)
+                    item = await send_json(self.client, info)
+                    if isinstance(item, dict) and item.get("id"):
+                        found = (
+                            str(item.get("name") or spec.name),
+                            str(item["id"]),
+                            item.get("webUrl"),
+                        )
                     made.append(spec.name)
                 except APIError as exc:
                     if status_of(exc) != 409:
@@ -346,7 +355,10 @@ class GraphDirectory:
             roles = ["owner"] if person.role == Role.LEAD_INSPECTOR else []
             who = person.display_name or person.aad_object_id
             try:
-                await builder.post(_member_body(person.aad_object_id, roles))
+                info = builder.to_post_request_information(
+                    _member_body(person.aad_object_id, roles)
+                )
+                await send_json(self.client, info)
                 added.append(person.aad_object_id)
             except APIError as exc:
                 status = status_of(exc)
@@ -402,20 +414,22 @@ class GraphDirectory:
         item_builder = self.client.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id)
         async with self.errors.guard("reading the file"):
             try:
-                item = await item_builder.get()
+                item = await get_json(self.client, item_builder)
             except APIError as exc:
                 if status_of(exc) == 404:
                     raise NotFound(
                         "that file is no longer in the channel's Files (deleted or moved away)"
                     ) from exc
                 raise
-            if item is None:
+            if not isinstance(item, dict) or "deleted" in item:
                 raise NotFound("that file is no longer in the channel's Files")
-            if item.folder is not None:
-                raise InspectionError(f"{item.name!r} is a folder, not a file")
-            if item.size is not None and item.size > max_bytes:
+            name = item.get("name") or "that file"
+            if "folder" in item:
+                raise InspectionError(f"{name!r} is a folder, not a file")
+            size = item.get("size")
+            if isinstance(size, int) and size > max_bytes:
                 raise InspectionError(
-                    f"{item.name!r} is {item.size / 1_048_576:.1f} MB; I can only read files up "
+                    f"{name!r} is {size / 1_048_576:.1f} MB; I can only read files up "
                     f"to {max_bytes / 1_048_576:.0f} MB, so check it by hand"
                 )
             content = await item_builder.content.get()
@@ -435,8 +449,8 @@ class GraphDirectory:
             raise ConfigurationError(
                 "the inspection channel's files folder is not recorded; run the channel setup"
             )
-        safe_name = clean_name(name.replace("/", "-"))
-        safe_folder = clean_name(folder) if folder else ""
+        safe_name = _file_name(name)
+        safe_folder = _file_name(folder) if folder else ""
         if not safe_name:
             raise InspectionError(f"{name!r} is not a usable file name")
         relative = f"{safe_folder}/{safe_name}" if safe_folder else safe_name
@@ -450,13 +464,15 @@ class GraphDirectory:
             .items.by_drive_item_id(channel.folder_id)
             .content.with_url(url)
         )
+        info = builder.to_put_request_information(content)
+        info.headers.try_add("Content-Type", content_type)
         async with self.errors.guard(f"saving {safe_name!r} in the channel's Files"):
-            item = await builder.put(content)
-        if item is None or not item.id:
+            item = await send_json(self.client, info)
+        if not isinstance(item, dict) or not item.get("id"):
             raise InspectionError(
                 f"Microsoft Graph did not confirm saving {safe_name!r}; try again"
             )
-        return to_drive_file(item, drive_id, folder=safe_folder, path=relative)
+        return to_drive_file(item, drive_id, path=relative)
 
     @staticmethod
     def _drive_of(channel: Channel) -> str:

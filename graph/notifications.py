@@ -17,13 +17,13 @@ import contextlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from msgraph.generated.models.subscription import Subscription as GraphSubscription
 from msgraph.graph_service_client import GraphServiceClient
 
-from graph.client import GraphConfig
+from graph.client import GraphConfig, send_json
 from graph.errors import ErrorPolicy
 from inspection.clock import Clock
 from inspection.directory import Directory, Subscription, SyncResult
@@ -235,14 +235,15 @@ class SubscriptionManager:
             client_state=self._config.client_state,
         )
         async with self._errors.guard("subscribing to changes in the channel's files"):
-            created = await self._client.subscriptions.post(body)
-        if created is None or not created.id:
+            info = self._client.subscriptions.to_post_request_information(body)
+            created = await send_json(self._client, info)
+        if not isinstance(created, dict) or not created.get("id"):
             raise InspectionError("Microsoft Graph did not return the subscription; try again")
         stored = StoredSubscription(
-            created.id,
+            str(created["id"]),
             inspection_id,
             resource,
-            created.expiration_date_time or self._expiry(),
+            _parse_time(created.get("expirationDateTime")) or self._expiry(),
             now,
         )
         await self._files.save_subscription(stored)
@@ -257,9 +258,11 @@ class SubscriptionManager:
             expiry = self._expiry()
             try:
                 async with self._errors.guard("renewing the change subscription"):
-                    await self._client.subscriptions.by_subscription_id(stored.id).patch(
+                    builder = self._client.subscriptions.by_subscription_id(stored.id)
+                    info = builder.to_patch_request_information(
                         GraphSubscription(expiration_date_time=expiry)
                     )
+                    await send_json(self._client, info)
             except NotFound:
                 await self._files.delete_subscription(stored.id)
                 channel_drive = stored.resource.removeprefix("/drives/").removesuffix("/root")
@@ -280,8 +283,19 @@ class SubscriptionManager:
         for stored in await self._files.subscriptions(inspection_id=inspection_id):
             with contextlib.suppress(NotFound):
                 async with self._errors.guard("removing the change subscription"):
-                    await self._client.subscriptions.by_subscription_id(stored.id).delete()
+                    builder = self._client.subscriptions.by_subscription_id(stored.id)
+                    await send_json(self._client, builder.to_delete_request_information())
             await self._files.delete_subscription(stored.id)
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _domain(stored: StoredSubscription) -> Subscription:

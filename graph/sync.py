@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from msgraph.generated.models.drive_item import DriveItem
 from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import get_json
@@ -32,23 +31,6 @@ from store.files import DeltaState, SqlFileStore, TrackedItem
 log = logging.getLogger(__name__)
 
 MAX_RESYNCS = 2
-
-
-def to_tracked(item: DriveItem) -> TrackedItem:
-    by = item.last_modified_by.user if item.last_modified_by else None
-    return TrackedItem(
-        item_id=str(item.id),
-        parent_id=item.parent_reference.id if item.parent_reference else None,
-        name=item.name or "",
-        is_folder=item.folder is not None,
-        size=item.size,
-        mime_type=item.file.mime_type if item.file else None,
-        web_url=item.web_url,
-        content_tag=item.c_tag or item.e_tag,
-        last_modified=item.last_modified_date_time,
-        modified_by=by.display_name if by else None,
-        modified_by_id=by.id if by else None,
-    )
 
 
 def tracked_from_json(item: dict[str, Any]) -> TrackedItem:
@@ -82,9 +64,8 @@ def _parse_time(value: object) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def to_drive_file(item: DriveItem, drive_id: str, *, folder: str, path: str) -> DriveFile:
-    tracked = to_tracked(item)
-    return _file(tracked, drive_id, path)
+def to_drive_file(item: dict[str, Any], drive_id: str, *, path: str) -> DriveFile:
+    return _file(tracked_from_json(item), drive_id, path)
 
 
 def _file(item: TrackedItem, drive_id: str | None, path: str) -> DriveFile:
@@ -193,6 +174,14 @@ class DeltaSync:
         changes, upserts, removed, current = reconcile(
             old, fetched.items, folder_id, drive_id, full=full
         )
+        if not full:
+            # A folder moved in from elsewhere arrives alone: delta does not repeat its
+            # contents, so read them (and reconcile again with them).
+            extra = await self._moved_in_contents(drive_id, fetched.items, old, current)
+            if extra:
+                changes, upserts, removed, current = reconcile(
+                    old, [*fetched.items, *extra], folder_id, drive_id, full=False
+                )
         saved = await self._store.save_sync(
             inspection_id,
             new_state,
@@ -255,6 +244,42 @@ class DeltaSync:
                     link = None  # a Location carrying a token is not a full enumeration
                 if link is None:
                     continue
+
+    async def _moved_in_contents(
+        self,
+        drive_id: str,
+        batch: list[dict[str, Any]],
+        old: dict[str, TrackedItem],
+        current: dict[str, TrackedItem],
+    ) -> list[dict[str, Any]]:
+        known_parents = {item.parent_id for item in current.values()}
+        pending = [
+            str(entry["id"])
+            for entry in batch
+            if isinstance(entry.get("folder"), dict)
+            and "deleted" not in entry
+            and str(entry["id"]) in current
+            and str(entry["id"]) not in old
+            and (entry["folder"].get("childCount") or 0) > 0
+            and str(entry["id"]) not in known_parents
+        ]
+        found: list[dict[str, Any]] = []
+        items = self._client.drives.by_drive_id(drive_id).items
+        async with self._errors.guard("reading a folder moved into the channel"):
+            while pending:
+                builder = items.by_drive_item_id(pending.pop()).children
+                page = await get_json(self._client, builder)
+                while isinstance(page, dict):
+                    for child in page.get("value") or []:
+                        if isinstance(child, dict) and "id" in child:
+                            found.append(child)
+                            if "folder" in child:
+                                pending.append(str(child["id"]))
+                    next_link = page.get("@odata.nextLink")
+                    if not next_link:
+                        break
+                    page = await get_json(self._client, builder, next_link)
+        return found
 
     async def files(self, inspection_id: int) -> tuple[DriveFile, ...]:
         state = await self._store.delta_state(inspection_id)

@@ -280,3 +280,36 @@ async def test_download_and_upload(
     on_disk.unlink()
     with pytest.raises(NotFound, match="no longer in the channel's Files"):
         await directory.download(setup.channel, saved.item_id)
+
+
+async def test_a_folder_moved_into_the_channel_brings_its_files(
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    make_directory: DirectoryFactory,
+    sqlite_database: Database,
+    frameworks: FrameworkRegistry,
+) -> None:
+    directory, setup, inspection_id = await _channel(
+        make_directory, sqlite_database, team, frameworks
+    )
+    drive = emulator.channel(setup.channel_id).drive
+    outside = drive.create_folder("root", "Drafts elsewhere")
+    inner = drive.create_folder(outside.id, "Sub")
+    drive.write_file(outside.id, "Plan.docx", b"p")
+    drive.write_file(inner.id, "Annex.docx", b"a")
+    first = await directory.sync_files(inspection_id, setup.channel)
+    assert first.changes == ()  # outside the channel folder
+
+    optional = next(f for f in setup.folders if f.name == "Optional documents")
+    drive.move(outside.id, optional.item_id)
+    moved_in = await directory.sync_files(inspection_id, setup.channel)
+
+    assert kinds(moved_in) == [
+        ("added", "Optional documents/Drafts elsewhere/Plan.docx"),
+        ("added", "Optional documents/Drafts elsewhere/Sub/Annex.docx"),
+    ]
+    assert {c.folder for c in moved_in.changes} == {"Optional documents"}
+
+    drive.move(outside.id, drive.root_id)
+    moved_out = await directory.sync_files(inspection_id, setup.channel)
+    assert [k for k, _ in kinds(moved_out)] == ["deleted", "deleted"]
