@@ -303,6 +303,10 @@ class Router:
     def intents(self) -> list[Route]:
         return list(self._intents)
 
+    @property
+    def actions(self) -> list[str]:
+        return list(self._actions)
+
     def has_action(self, name: str) -> bool:
         return name in self._actions
 

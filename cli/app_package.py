@@ -54,7 +54,9 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return int(width), int(height)
 
 
-def check_package(source: Path, router_commands: set[str] | None = None) -> dict[str, Any]:
+def check_package(
+    source: Path, router_commands: set[str] | None = None, router_actions: set[str] | None = None
+) -> dict[str, Any]:
     """The manifest, after checking what Teams would refuse; raises CliError naming it."""
     manifest_path = source / "manifest.json"
     try:
@@ -73,8 +75,8 @@ def check_package(source: Path, router_commands: set[str] | None = None) -> dict
             raise CliError(f"the {kind} icon {source / name} does not exist") from None
         if found != (size, size):
             raise CliError(f"the {kind} icon {name} must be a {size}x{size} PNG, not {found}")
-    if router_commands is None:
-        router_commands = known_commands()
+    if router_commands is None or router_actions is None:
+        router_commands, router_actions = known_routes()
     for bot in manifest.get("bots", []):
         for command_list in bot.get("commandLists", []):
             for command in command_list.get("commands", []):
@@ -84,11 +86,22 @@ def check_package(source: Path, router_commands: set[str] | None = None) -> dict
                         f"{manifest_path}: the command menu offers {title!r}, which the bot does "
                         "not know; remove it or register it in bot/commands"
                     )
+    for extension in manifest.get("composeExtensions", []):
+        for command in extension.get("commands", []):
+            if command.get("id") not in router_actions:
+                raise CliError(
+                    f"{manifest_path}: the message action {command.get('id')!r} is not a card "
+                    "action the bot knows; register it with router.action"
+                )
     return manifest
 
 
 def known_commands() -> set[str]:
-    """Every command the bot's router registers (built with services that are never used)."""
+    return known_routes()[0]
+
+
+def known_routes() -> tuple[set[str], set[str]]:
+    """Every command and card action the bot's router registers (services are never used)."""
     from bot.commands import build_router
     from bot.services import Services
     from cli.common import frameworks
@@ -110,7 +123,8 @@ def known_commands() -> set[str]:
         inspections=InspectionService(repository, registry, SystemClock()),
         conversations=SqlConversationStore(database),
     )
-    return {route.name for route in build_router(services).commands}
+    router = build_router(services)
+    return {route.name for route in router.commands}, set(router.actions)
 
 
 def build_package(source: Path, out: Path, app_id: str) -> Path:

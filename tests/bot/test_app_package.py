@@ -10,7 +10,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from app import main
-from cli.app_package import PACKAGE_DIR, check_package, known_commands, png_size
+from cli.app_package import PACKAGE_DIR, check_package, known_commands, known_routes, png_size
 
 SCHEMA = Path(__file__).parent / "schemas" / "MicrosoftTeams.v1.17.schema.json"
 APP_ID = "11111111-2222-4333-8444-555555555555"
@@ -60,7 +60,15 @@ def test_command_menu_matches_the_router() -> None:
     }
     assert offered <= registered
     assert {"status", "timeline", "new inspection", "help"} <= offered
-    check_package(PACKAGE_DIR, registered)  # the packaging check agrees
+    check_package(PACKAGE_DIR, *known_routes())  # the packaging check agrees
+
+
+def test_message_actions_are_router_actions() -> None:
+    _commands, actions = known_routes()
+    extensions = manifest().get("composeExtensions") or []
+    assert isinstance(extensions, list)
+    ids = {c["id"] for e in extensions for c in e["commands"]}
+    assert ids and ids <= set(actions)
 
 
 def test_command_menu_offering_an_unknown_command_is_refused(tmp_path: Path) -> None:
@@ -72,7 +80,7 @@ def test_command_menu_offering_an_unknown_command_is_refused(tmp_path: Path) -> 
     for name in ("color.png", "outline.png"):
         (tmp_path / name).write_bytes((PACKAGE_DIR / name).read_bytes())
     with pytest.raises(Exception, match="'self destruct', which the bot does not know"):
-        check_package(tmp_path, known_commands())
+        check_package(tmp_path, *known_routes())
 
 
 def test_package_app_writes_a_zip_with_the_real_app_id(
