@@ -82,11 +82,19 @@ def timeline_card(inspection: Inspection, timeline: Timeline, today: date) -> Js
             "Dates count working days with local bank holidays.",
             subtle=True,
         ),
+        *_picture(timeline, today),  # the calendar strip (issue 8)
         *rows,
     ]
     for warning in timeline.warnings:
         body.append(text(f"Warning: {warning}", color="Attention"))
     return card(body, [submit("Status", "status")])
+
+
+def _picture(timeline: Timeline, today: date) -> list[Json]:
+    from bot.cards.timeline_image import timeline_image
+
+    image = timeline_image(timeline, today)
+    return [image] if image is not None else []
 
 
 def timeline_text(inspection: Inspection, timeline: Timeline, today: date) -> str:
@@ -200,9 +208,24 @@ def new_inspection_form(frameworks: FrameworkRegistry, *, error: str | None = No
             },
             {"type": "Input.Date", "id": "onsite_end", "label": "On-site end", "isRequired": True},
             {"type": "Input.Date", "id": "notice", "label": "Notice given (optional)"},
+            # Teams' people picker: the value is the person's Entra object id (6.2, 6.1).
+            _people_picker("link_officer", "Link officer (the service's contact)"),
+            _people_picker("director", "Director (optional)"),
+            _people_picker("team", "Inspection team (optional)", multiple=True),
         ]
     )
     return card(body, [submit("Create the inspection", NEW_INSPECTION_ACTION)])
+
+
+def _people_picker(input_id: str, label: str, *, multiple: bool = False) -> Json:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "choices": [],
+        "choices.data": {"type": "Data.Query", "dataset": "graph.microsoft.com/users"},
+        "isMultiSelect": multiple,
+    }
 
 
 def created_text(inspection: Inspection, timeline: Timeline, notes: Sequence[str]) -> str:
