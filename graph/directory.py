@@ -10,7 +10,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -126,6 +126,8 @@ class GraphDirectory:
         name = channel_name(
             self.config.channel_name_pattern, request.service_name, request.onsite_start
         )
+        if request.membership_type is None:
+            request = replace(request, membership_type=self.config.membership_type)
         channel, created = await self._find_or_create_channel(request, name)
         kind: MembershipType = "private" if channel.membership_type == "private" else "standard"
         ref = Channel(request.team_id, str(channel.id), membership_type=kind)

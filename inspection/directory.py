@@ -79,7 +79,8 @@ class ChannelSetup:
     onsite_start: date
     lead_inspector: str  # Entra object id; owner of a private channel from creation
     members: tuple[Member, ...] = ()
-    membership_type: MembershipType = "private"
+    # None: the directory's configured default (GRAPH_CHANNEL_MEMBERSHIP, private unless set).
+    membership_type: MembershipType | None = None
     folders: tuple[FolderSpec, ...] = ()
     description: str = ""
     existing_channel_id: str | None = None

@@ -202,3 +202,12 @@ def _member(aad_object_id: str):  # type: ignore[no-untyped-def]
     from inspection.model import Member, Role
 
     return Member(aad_object_id, Role.OBSERVER)
+
+
+async def test_the_configured_membership_applies_when_the_request_names_none(
+    emulator: GraphEmulator, team, make_directory: DirectoryFactory, frameworks
+) -> None:
+    directory = make_directory(membership_type="standard")
+    result = await directory.setup_channel(setup_request(team, frameworks))
+    assert result.membership_type == "standard"
+    assert emulator.channel(result.channel_id).membership_type == "standard"
