@@ -12,6 +12,7 @@ from typing import Any
 
 from cli.common import frameworks, iso_date, print_json, run, settings, with_database
 from inspection.clock import SystemClock
+from inspection.improvements import AreaForImprovement, ImprovementService
 from inspection.model import Inspection
 from inspection.notifier import Delivery, OutgoingMessage
 from inspection.reminder_dispatch import ReminderDispatcher
@@ -32,6 +33,38 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--on", required=True, type=iso_date, help="the day, YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(handler=run(_reminders))
+    _register_improvements(commands)
+
+
+def _register_improvements(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "improvements",
+        help="record and list areas for improvement (10.5)",
+        description=(
+            "Areas for improvement from the published report (handbook 10.5): each has a "
+            "3, 6, 9 or 12-month timeframe from publication; progress-update reminders are "
+            "sent before each deadline."
+        ),
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{add,list,progress}")
+    add = actions.add_parser("add", help="record an area for improvement")
+    add.add_argument("--inspection", required=True, type=_inspection_id)
+    add.add_argument("--text", required=True, help="what needs to improve")
+    add.add_argument("--months", required=True, type=int, help="timeframe: 3, 6, 9 or 12")
+    add.add_argument("--standard", help="the standard it relates to")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=run(_improvement_add))
+    listing = actions.add_parser("list", help="list areas for improvement and their deadlines")
+    listing.add_argument("--inspection", required=True, type=_inspection_id)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=run(_improvement_list))
+    progress = actions.add_parser("progress", help="record the provider's progress update")
+    progress.add_argument("--inspection", required=True, type=_inspection_id)
+    progress.add_argument("--ref", required=True, help="e.g. AFI-2")
+    progress.add_argument("--text", required=True, help="the progress made")
+    progress.add_argument("--completed", action="store_true", help="done: stop its reminders")
+    progress.add_argument("--json", action="store_true")
+    progress.set_defaults(handler=run(_improvement_progress))
 
 
 def _inspection_id(text: str) -> int:
@@ -164,6 +197,88 @@ async def _reminders(args: argparse.Namespace) -> int:
                 f"Undelivered ({failure['due_on']}, to {failure['to']}): {failure['summary']} "
                 f"- {failure['error']}\n"
             )
+        return 0
+
+    return await with_database(config, work)
+
+
+def _area_json(area: AreaForImprovement, deadline: Any = None) -> dict[str, Any]:
+    return {
+        "reference": area.reference,
+        "text": area.text,
+        "timeframe_months": area.timeframe_months,
+        "standard": area.standard,
+        "deadline": deadline.isoformat() if deadline else None,
+        "progress": area.progress,
+        "completed_on": area.completed_on.isoformat() if area.completed_on else None,
+    }
+
+
+def _improvements(database: Database, registry: Any) -> ImprovementService:
+    from store.inspections import SqlInspectionRepository
+    from store.outbox import SqlImprovementRepository
+
+    return ImprovementService(
+        SqlImprovementRepository(database),
+        SqlInspectionRepository(database),
+        registry,
+        SystemClock(),
+    )
+
+
+async def _improvement_add(args: argparse.Namespace) -> int:
+    config = settings()
+    registry = frameworks(config)
+
+    async def work(database: Database) -> int:
+        area = await _improvements(database, registry).add(
+            args.inspection, args.text, args.months, args.standard
+        )
+        if args.json:
+            print_json(_area_json(area))
+        else:
+            sys.stdout.write(f"Recorded {area.reference}: {area.text}\n")
+        return 0
+
+    return await with_database(config, work)
+
+
+async def _improvement_list(args: argparse.Namespace) -> int:
+    config = settings()
+    registry = frameworks(config)
+
+    async def work(database: Database) -> int:
+        found = await _improvements(database, registry).deadlines(args.inspection)
+        if args.json:
+            print_json({"areas": [_area_json(area, deadline) for area, deadline in found]})
+            return 0
+        if not found:
+            sys.stdout.write(
+                f"No areas for improvement recorded for inspection {args.inspection}.\n"
+            )
+        for area, deadline in found:
+            when = deadline.isoformat() if deadline else "from publication (not recorded yet)"
+            done = f" - completed {area.completed_on.isoformat()}" if area.completed_on else ""
+            heading = f"{area.reference} ({area.timeframe_months} months, due {when}){done}"
+            sys.stdout.write(f"{heading}: {area.text}\n")
+        return 0
+
+    return await with_database(config, work)
+
+
+async def _improvement_progress(args: argparse.Namespace) -> int:
+    config = settings()
+    registry = frameworks(config)
+
+    async def work(database: Database) -> int:
+        area = await _improvements(database, registry).record_progress(
+            args.inspection, args.ref, args.text, completed=args.completed
+        )
+        if args.json:
+            print_json(_area_json(area))
+        else:
+            state = "completed" if area.completed_on else "progress recorded"
+            sys.stdout.write(f"{area.reference}: {state}.\n")
         return 0
 
     return await with_database(config, work)

@@ -134,3 +134,21 @@ def _digest(
         metadata=metadata,
     )
     return Digest(message, items)
+
+
+def undelivered_lines(failures: Sequence[Any], *, limit: int = 10) -> list[str]:
+    """For the lead inspector's `status`: reminders Teams did not take, newest first.
+
+    `failures` are `inspection.reminder_dispatch.OutboxEntry`s (status "failed").
+    """
+    lines = []
+    for entry in failures[:limit]:
+        who = "the channel" if entry.recipient == "channel" else entry.recipient.split(":", 1)[-1]
+        lines.append(
+            f"Not delivered to {who} ({entry.due_on.strftime('%a %d %b')}, "
+            f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}): {entry.summary} "
+            f"- {entry.last_error or 'unknown error'}; tried again while still useful."
+        )
+    if len(failures) > limit:
+        lines.append(f"... and {len(failures) - limit} more not delivered.")
+    return lines

@@ -100,3 +100,21 @@ def test_bad_input_is_one_clear_line(
     assert code == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_areas_for_improvement_from_the_command_line(
+    stored: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add = ["improvements", "add", "--inspection", str(stored), "--json"]
+    assert main([*add, "--text", "Care plans reviewed on time", "--months", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["reference"] == "AFI-1"
+    assert main([*add, "--text", "Supervision recorded", "--months", "4"]) == 2
+    assert "choose one of: 3, 6, 9, 12 months" in capsys.readouterr().err
+    assert main(["improvements", "list", "--inspection", str(stored)]) == 0
+    assert "AFI-1 (3 months, due from publication (not recorded yet))" in capsys.readouterr().out
+    progress = ["improvements", "progress", "--inspection", str(stored), "--ref", "AFI-1"]
+    assert main([*progress, "--text", "Audited monthly", "--completed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["completed_on"] is not None
+    assert main(["improvements", "list", "--inspection", str(stored), "--json"]) == 0
+    [area] = json.loads(capsys.readouterr().out)["areas"]
+    assert area["progress"] == "Audited monthly" and area["deadline"] is None

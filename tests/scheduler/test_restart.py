@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from inspection.notifier import DeliveryStatus
+from inspection.reminder_messages import undelivered_lines
 from store.database import Database
 from tests.scheduler.conftest import World, jcc_inspection, summary
 
@@ -53,6 +54,9 @@ async def test_a_failed_send_is_kept_shown_and_retried_once(
     assert [(f.recipient, f.status) for f in failures] == [("channel", "failed")]
     assert "502" in (failures[0].last_error or "")
     assert "Required documents due" in failures[0].summary
+    [line] = undelivered_lines(failures)
+    assert line.startswith("Not delivered to the channel (Mon 23 Mar, 1 attempt): Required")
+    assert "502" in line and "tried again" in line
     # Before its retry time nothing is sent; after it, the same reminder goes once.
     world.clock.set(at(2026, 3, 23, 9, 10))
     assert (await world.dispatcher().tick()).messages_sent == 0
