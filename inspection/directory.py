@@ -16,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from inspection.errors import ConfigurationError
+from inspection.errors import ConfigurationError, InspectionError
 from inspection.frameworks import Framework
 from inspection.model import Channel, Member, Role
 
@@ -287,6 +287,11 @@ def channel_name(
         ) from None
     service = clean_name(service_name)
     uses = frame.count(slot)
+    if uses and not service:
+        raise InspectionError(
+            f"the service name {service_name!r} has nothing Teams allows in a channel name; "
+            "use letters and numbers"
+        )
     if uses:
         room = (limit - (len(frame) - uses)) // uses
         if room < 3:
