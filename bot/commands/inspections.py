@@ -23,7 +23,7 @@ from bot.cards.inspections import (
     timeline_text,
     welcome_card,
 )
-from bot.router import Mention, Reply, Router, Turn
+from bot.router import InvalidCardData, Mention, Reply, Router, Turn
 from bot.services import Services
 from inspection.clock import local_today
 from inspection.dates import DateError, parse_date, parse_date_range
@@ -206,6 +206,20 @@ def register(router: Router, services: Services) -> None:
             end = _iso(turn, "onsite_end")
             raw_notice = (turn.data or {}).get("notice")
             notice = _iso(turn, "notice") if raw_notice else None
+            people = [
+                (role, aad)
+                for key, role in (
+                    ("link_officer", Role.LINK_OFFICER),
+                    ("director", Role.DIRECTOR),
+                    ("team", Role.INSPECTOR),
+                )
+                for aad in _picked(turn, key)
+            ]
+            if not any(role == Role.LINK_OFFICER for role, _ in people):
+                raise PlanningError(
+                    "choose the link officer: handbook 6.2, the service names one person as the "
+                    "inspectorate's contact"
+                )
         except InspectionError as exc:
             return Reply(
                 text=str(exc),
@@ -219,7 +233,7 @@ def register(router: Router, services: Services) -> None:
             service=service,
             onsite=(start, end),
             notice=notice,
-            members=(lead,),
+            members=(lead, *[await _picked_member(turn, aad, role) for role, aad in people]),
             allow_late_notice=False,
         )
 
@@ -489,6 +503,32 @@ async def _member(resolve: Resolve, mention: Mention, role: Role) -> Member:
             "member of it (guests too), then send the command again."
         )
     return Member(person.aad_object_id, role, person.name or mention.name, person.email)
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+MAX_PICKED = 20
+
+
+def _picked(turn: Turn, key: str) -> list[str]:
+    """Entra object ids from a people picker ("id1,id2"); anything else is refused."""
+    value = (turn.data or {}).get(key)
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str) or len(value) > 40 * MAX_PICKED:
+        raise InvalidCardData(key)
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if len(ids) > MAX_PICKED or not all(_GUID.match(one) for one in ids):
+        raise InvalidCardData(key)
+    return list(dict.fromkeys(ids))
+
+
+async def _picked_member(turn: Turn, aad_object_id: str, role: Role) -> Member:
+    """A picked person, with their name from Teams when the bot can see them."""
+    resolve = turn.extras.get("resolve_member")
+    person = await resolve(aad_object_id) if resolve is not None else None
+    if person is None:
+        return Member(aad_object_id, role)
+    return Member(aad_object_id, role, person.name, person.email)
 
 
 def _iso(turn: Turn, key: str) -> date:

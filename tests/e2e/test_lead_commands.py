@@ -146,6 +146,9 @@ async def test_new_inspection_form_errors(bot: BotHarness) -> None:
 async def test_new_inspection_without_args_shows_the_form(bot: BotHarness) -> None:
     sent = await bot.say("new inspection")
     assert sent[0].cards and sent[0].cards[0]["body"][0]["text"] == "New inspection"
+    pickers = [b for b in sent[0].cards[0]["body"] if "choices.data" in b]
+    assert [p["id"] for p in pickers] == ["link_officer", "director", "team"]
+    assert pickers[0]["choices.data"]["dataset"] == "graph.microsoft.com/users"
 
 
 async def test_new_inspection_card_submit_and_tampering(bot: BotHarness) -> None:
@@ -156,9 +159,31 @@ async def test_new_inspection_card_submit_and_tampering(bot: BotHarness) -> None
             "service": "Short Breaks Service",
             "onsite_start": "2026-04-20",
             "onsite_end": "2026-04-24",
+            "link_officer": LINK.aad_object_id,
+            "team": f"{INSPECTOR.aad_object_id},{DIRECTOR.aad_object_id}",
         }
     )
     assert "Inspection of Short Breaks Service stored" in bot.texts(sent)
+    [stored] = await bot.services.repository.list_all()
+    assert {(m.aad_object_id, m.role.value) for m in stored.members} == {
+        (LEAD.aad_object_id, "lead_inspector"),
+        (LINK.aad_object_id, "link_officer"),
+        (INSPECTOR.aad_object_id, "inspector"),
+        (DIRECTOR.aad_object_id, "inspector"),
+    }
+    base = {
+        "action": "new_inspection_form",
+        "kind": "jcc-children-social-care/full",
+        "service": "X",
+        "onsite_start": "2026-04-20",
+        "onsite_end": "2026-04-24",
+    }
+    sent = await bot.submit(base)
+    assert "choose the link officer" in bot.texts(sent)
+    sent = await bot.submit({**base, "link_officer": "'; DROP TABLE inspections"})
+    assert "not valid (link_officer)" in bot.texts(sent)
+    sent = await bot.submit({**base, "link_officer": LINK.aad_object_id, "onsite_end": "soon"})
+    assert "'soon' is not a date" in bot.texts(sent)
     sent = await bot.submit(
         {
             "action": "new_inspection_form",
@@ -166,6 +191,7 @@ async def test_new_inspection_card_submit_and_tampering(bot: BotHarness) -> None
             "service": "X",
             "onsite_start": "2026-04-20",
             "onsite_end": "2026-04-24",
+            "link_officer": LINK.aad_object_id,
         }
     )
     assert "unknown framework 'no-such-framework'" in bot.texts(sent)
