@@ -59,6 +59,7 @@ from inspection.requests import (
     RequestLog,
     RequestQuery,
     RequestStatus,
+    StaleRequest,
     format_ref,
     parse_ref,
 )
@@ -385,10 +386,14 @@ def register(router: Router, services: Services) -> None:
 
     @router.action("request_close", roles=INSPECTOR_ROLES)
     async def close_from_card(turn: Turn) -> Reply:
-        accepted = await requests().accept(
-            turn.inspection_id, turn.data_str("request"), person(turn),
-            expected_version=turn.data_int("version"),
-        )  # fmt: skip
+        try:
+            accepted = await requests().accept(
+                turn.inspection_id, turn.data_str("request"), person(turn),
+                expected_version=turn.data_int("version"),
+            )  # fmt: skip
+        except StaleRequest as stale:
+            # Someone changed it since this card was posted: say so and show it as it is now.
+            return Reply(text=str(stale), card=card_for(turn, stale.current), update=True)
         return Reply(text=f"{accepted.ref} is accepted and closed.", card=card_for(turn, accepted),
                      update=True)  # fmt: skip
 

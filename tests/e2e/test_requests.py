@@ -252,6 +252,8 @@ async def test_a_stale_close_button_is_told_the_current_state(bot: BotHarness) -
     await bot.say("IR-001 is answered, in the channel files", as_=LINK, where="channel")
     sent = await bot.submit(close["data"], as_=LEAD, where="channel")
     assert "IR-001 changed while you were looking at it: it is now answered" in bot.texts(sent)
+    updated = [c for c in sent if c.method == "PUT"]
+    assert updated and "answered · due" in bot.texts(updated)  # the card shows it as it is now
     sent = await bot.submit({"action": "request_close", "request": "IR-001"}, as_=LEAD)
     assert "missing or not valid (version)" in bot.texts(sent)
 
