@@ -1,0 +1,666 @@
+"""Load benchmark: the real bot against a bare botbuilder echo bot, in the same run.
+
+    .venv/bin/python bench/load.py                 # full: SQLite then PostgreSQL, 10,000 turns each
+    .venv/bin/python bench/load.py --quick --json  # about a minute: SQLite, one JSON object
+
+What it does:
+1. Starts a bare botbuilder 4.17 echo bot (CloudAdapter, auth off) in its own process and drives
+   it: the baseline.
+2. For each database (SQLite file, then PostgreSQL at --postgres-url), seeds 200 inspections,
+   10,000 information requests and 20,000 files, starts the real app (`create_app`, auth off,
+   scheduler off) in its own process, and drives it with the same number of concurrent users
+   typing `status`, `requests open` and `what's outstanding?` in the inspection's channel or in
+   a personal chat, as Teams sends them.
+3. Every reply goes to a loopback fake Bot Connector in this process (it answers at once).
+
+Latency is the time of `POST /api/messages` (Teams waits for it; the reply is sent inside it).
+Prints p50/p95/p99, throughput, the ratio to the echo bot and each process's peak RSS
+(VmHWM). Targets (issue 7): p99 ratio <= 1.0, throughput >= 1.5x echo, no error, RSS < 200 MB.
+
+Internal: `load.py serve-app PORT DATABASE_URL` and `load.py serve-echo PORT` run the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = str(Path(__file__).resolve())
+# bench/ itself must not be on the path: bench/requests.py would shadow the `requests` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+INSPECTIONS = 200
+REQUESTS = 10_000
+FILES = 20_000
+USERS = 50
+COMMANDS = ("status", "requests open", "what's outstanding?")
+DEFAULT_POSTGRES = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+BOT_ID = "28:bench-bot"
+
+
+# --- the loopback Bot Connector ------------------------------------------------------------
+@dataclass
+class Connector:
+    received: int = 0
+    runner: web.AppRunner | None = None
+    url: str = ""
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/v3/conversations/{c}/activities", self._activity)
+        app.router.add_post("/v3/conversations/{c}/activities/{a}", self._activity)
+        app.router.add_put("/v3/conversations/{c}/activities/{a}", self._activity)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/"
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        await request.read()
+        self.received += 1
+        return web.json_response({"id": uuid.uuid4().hex})
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+
+# --- seeding -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Seeded:
+    channels: list[str]
+    link_officers: list[str]  # Entra ids, one per inspection (index = inspection - 1)
+    seconds: float
+
+
+async def seed(url: str) -> Seeded:
+    """200 inspections with channels and people, 10,000 requests, 20,000 checklist files."""
+    from sqlalchemy import insert
+
+    import store.all_tables  # noqa: F401
+    from inspection.frameworks import builtin_frameworks
+    from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
+    from store.checklist import ChecklistFileRow
+    from store.database import Database
+    from store.inspections import SqlInspectionRepository
+    from store.requests import RequestCounterRow, RequestRow
+
+    started = time.perf_counter()
+    database = Database(url)
+    await database.migrate()
+    repository = SqlInspectionRepository(database)
+    framework = builtin_frameworks().get("jcc-children-social-care")
+    item_keys = [item.key for item in framework.checklist]
+    rng = random.Random(7)
+    channels: list[str] = []
+    links: list[str] = []
+    ids: list[int] = []
+    first_day = date(2026, 4, 6)
+    for number in range(INSPECTIONS):
+        start = first_day + timedelta(weeks=number % 30)
+        channel = f"19:bench-channel-{number}@thread.tacv2"
+        link = f"00000000-0000-4000-8000-1{number:011d}"
+        stored = await repository.add(
+            Inspection(
+                framework="jcc-children-social-care",
+                inspection_type="full",
+                service_name=f"Bench Service {number:03d}",
+                onsite_start=start,
+                onsite_end=start + timedelta(days=4),
+                members=(
+                    Member(
+                        f"00000000-0000-4000-8000-2{number % 20:011d}",
+                        Role.LEAD_INSPECTOR,
+                        f"Lead {number % 20}",
+                    ),
+                    Member(link, Role.LINK_OFFICER, f"Link {number}"),
+                    Member(
+                        f"00000000-0000-4000-8000-3{number:011d}",
+                        Role.DIRECTOR,
+                        f"Director {number}",
+                    ),
+                ),
+                actuals={"notice": start - timedelta(days=28)},
+                channel=Channel("19:bench-team@thread.tacv2", channel),
+                status=InspectionStatus.ACTIVE,
+            )
+        )
+        assert stored.id is not None
+        ids.append(stored.id)
+        channels.append(channel)
+        links.append(link)
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    per_inspection = REQUESTS // INSPECTIONS
+    statuses = ["open"] * 6 + ["answered"] * 2 + ["accepted"] + ["follow_up"]
+    request_rows: list[dict[str, Any]] = []
+    for inspection_id in ids:
+        for number in range(1, per_inspection + 1):
+            request_rows.append(
+                {
+                    "inspection_id": inspection_id,
+                    "number": number,
+                    "text": f"Please provide the supervision records for CR-{100000 + number}",
+                    "asked_by_id": "00000000-0000-4000-8000-200000000001",
+                    "asked_by_name": "Lead 1",
+                    "asked_at": now - timedelta(days=rng.randint(0, 20)),
+                    "due_on": date(2026, 3, 2) + timedelta(days=rng.randint(-10, 20)),
+                    "status": rng.choice(statuses),
+                    "priority": "normal",
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
+    file_rows: list[dict[str, Any]] = []
+    per_files = FILES // INSPECTIONS
+    for inspection_id in ids:
+        for number in range(per_files):
+            key = item_keys[number % len(item_keys)] if number % 4 else None
+            file_rows.append(
+                {
+                    "inspection_id": inspection_id,
+                    "file_id": f"file-{inspection_id}-{number}",
+                    "name": f"Document {number:03d}.docx",
+                    "folder": "",
+                    "size": 20_000 + number,
+                    "modified": now - timedelta(hours=number),
+                    "item_key": key,
+                    "confidence": 0.9 if key else 0.0,
+                    "reason": "name",
+                    "candidates": [],
+                    "ambiguous": False,
+                    "content_checked": False,
+                    "problems": [],
+                    "notes": [],
+                    "found": {},
+                    "assessed_at": now,
+                }
+            )
+    async with database.session() as session:
+        for chunk in range(0, len(request_rows), 2000):
+            await session.execute(insert(RequestRow), request_rows[chunk : chunk + 2000])
+        await session.execute(
+            insert(RequestCounterRow),
+            [{"inspection_id": i, "last_number": per_inspection} for i in ids],
+        )
+        for chunk in range(0, len(file_rows), 2000):
+            await session.execute(insert(ChecklistFileRow), file_rows[chunk : chunk + 2000])
+    await database.dispose()
+    return Seeded(channels, links, time.perf_counter() - started)
+
+
+# --- servers (run in child processes) ------------------------------------------------------
+def serve_app(port: int, database_url: str) -> None:
+    from app import create_app
+    from logsetup import configure_logging
+    from settings import load_settings
+
+    configure_logging("WARNING")
+    settings = load_settings(
+        DATABASE_URL=database_url, MicrosoftAppId="", MicrosoftAppPassword="", GRAPH_TEAM_ID=""
+    )
+    web.run_app(
+        create_app(settings, scheduler=False),
+        host="127.0.0.1",
+        port=port,
+        print=None,
+        access_log=None,
+    )
+
+
+def serve_echo(port: int) -> None:
+    """The botbuilder sample echo bot, as published: nothing added, nothing cached."""
+    import logging
+
+    from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+    from botbuilder.integration.aiohttp import (
+        CloudAdapter,
+        ConfigurationBotFrameworkAuthentication,
+    )
+
+    logging.basicConfig(level=logging.WARNING)
+
+    class DefaultConfig:
+        APP_ID = ""
+        APP_PASSWORD = ""
+        APP_TYPE = "MultiTenant"
+        APP_TENANTID = ""
+
+    class EchoBot(ActivityHandler):  # type: ignore[misc]
+        async def on_message_activity(self, turn_context: TurnContext) -> None:
+            text = turn_context.activity.text
+            await turn_context.send_activity(MessageFactory.text(f"Echo: {text}"))
+
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(DefaultConfig()))
+    bot = EchoBot()
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        return await adapter.process(request, bot)
+
+    async def health(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", health)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def peak_rss_mb(self) -> float:
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return float("nan")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used (machine load does not change it)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+async def start_server(kind: str, *args: str) -> Server:
+    port = free_port()
+    profile = os.environ.get("BENCH_PROFILE")  # a folder: pyinstrument reports land there
+    prefix = (
+        ["-m", "pyinstrument", "-r", "text", "-o", f"{profile}/{kind}-{port}.txt"]
+        if profile
+        else []
+    )
+    process = subprocess.Popen(  # noqa: ASYNC220 - started once, then polled without blocking
+        [sys.executable, *prefix, SCRIPT, kind, str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=None,
+    )
+    url = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"{kind} exited with code {process.returncode}")
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    if response.status == 200:
+                        return Server(process, url)
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{kind} did not become healthy within 60 s")
+
+
+# --- load ----------------------------------------------------------------------------------
+def activity(
+    text: str, number: int, seeded: Seeded | None, service_url: str, index: int, personal: bool
+) -> dict[str, Any]:
+    link = seeded.link_officers[index] if seeded else f"aad-{index}"
+    user = {"id": f"29:bench-user-{index}", "name": f"Link {index}", "aadObjectId": link}
+    base: dict[str, Any] = {
+        "type": "message",
+        "id": f"bench-{number}",
+        "timestamp": "2026-03-02T09:00:00.000Z",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": user,
+        "recipient": {"id": BOT_ID, "name": "Inspection bot"},
+        "locale": "en-GB",
+        "textFormat": "plain",
+    }
+    if personal and seeded is not None:
+        # A personal chat: the link officer has a role in exactly one inspection.
+        base["conversation"] = {
+            "id": f"a:bench-personal-{index}",
+            "conversationType": "personal",
+            "tenantId": "bench-tenant",
+        }
+        base["channelData"] = {"tenant": {"id": "bench-tenant"}}
+        base["text"] = text
+        return base
+    channel = seeded.channels[index] if seeded else f"19:bench-channel-{index}@thread.tacv2"
+    base["conversation"] = {
+        "id": f"{channel};messageid=bench-{number}",
+        "conversationType": "channel",
+        "isGroup": True,
+        "tenantId": "bench-tenant",
+    }
+    base["channelData"] = {
+        "teamsChannelId": channel,
+        "teamsTeamId": "19:bench-team@thread.tacv2",
+        "channel": {"id": channel},
+        "team": {"id": "19:bench-team@thread.tacv2"},
+        "tenant": {"id": "bench-tenant"},
+    }
+    base["text"] = f"<at>Inspection bot</at> {text}"
+    base["entities"] = [
+        {
+            "type": "mention",
+            "mentioned": {"id": BOT_ID, "name": "Inspection bot"},
+            "text": "<at>Inspection bot</at>",
+        }
+    ]
+    return base
+
+
+@dataclass
+class Result:
+    name: str
+    turns: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    replies: int = 0
+    rss_mb: float = float("nan")
+    cpu_ms_per_turn: float = float("nan")
+    seed_seconds: float | None = None
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+        return ordered[k]
+
+    @property
+    def throughput(self) -> float:
+        return self.turns / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "turns": self.turns,
+            "errors": self.errors,
+            "replies": self.replies,
+            "seconds": round(self.seconds, 2),
+            "throughput_per_s": round(self.throughput, 1),
+            "p50_ms": round(self.percentile(50), 2),
+            "p95_ms": round(self.percentile(95), 2),
+            "p99_ms": round(self.percentile(99), 2),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else None,
+            "rss_mb": round(self.rss_mb, 1),
+            "cpu_ms_per_turn": round(self.cpu_ms_per_turn, 2),
+            **({"seed_seconds": round(self.seed_seconds, 1)} if self.seed_seconds else {}),
+        }
+
+
+async def drive(
+    name: str,
+    server: Server,
+    connector: Connector,
+    seeded: Seeded | None,
+    turns: int,
+    users: int,
+    warmup: int,
+    commands: tuple[str, ...] = COMMANDS,
+) -> Result:
+    rng = random.Random(42)
+    counter = itertools.count()
+    connector.received = 0
+    timeout = aiohttp.ClientTimeout(total=60)
+    connection = aiohttp.TCPConnector(limit=users)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connection) as session:
+
+        async def one(number: int, result: Result | None) -> None:
+            # Warm-up visits every channel and personal chat once (the bot stores a conversation
+            # reference on first contact, as in production); measured turns pick at random.
+            if result is None:
+                index, personal = number // 2 % INSPECTIONS, number % 2 == 0
+            else:
+                index, personal = rng.randrange(INSPECTIONS), rng.random() < 1 / 3
+            text = commands[number % len(commands)]
+            payload = activity(text, number, seeded, connector.url, index, personal)
+            started = time.perf_counter()
+            try:
+                async with session.post(f"{server.url}/api/messages", json=payload) as response:
+                    await response.read()
+                    ok = response.status in (200, 201, 202)
+            except (aiohttp.ClientError, TimeoutError):
+                ok = False
+            elapsed = (time.perf_counter() - started) * 1000
+            if result is not None:
+                if ok:
+                    result.latencies_ms.append(elapsed)
+                else:
+                    result.errors += 1
+
+        async def worker(limit: int, result: Result | None) -> None:
+            while (number := next(counter)) < limit:
+                await one(number, result)
+
+        await asyncio.gather(*(worker(warmup, None) for _ in range(users)))
+        counter = itertools.count()
+        connector.received = 0
+        result = Result(name=name, turns=turns, seconds=0.0)
+        cpu_before = server.cpu_seconds()
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(turns, result) for _ in range(users)))
+        result.seconds = time.perf_counter() - started
+        result.cpu_ms_per_turn = (server.cpu_seconds() - cpu_before) * 1000 / turns
+        result.replies = connector.received
+        if os.environ.get("BENCH_METRICS"):  # a folder: each server's /metrics after its run
+            async with session.get(f"{server.url}/metrics") as response:
+                text = await response.text()
+            Path(os.environ["BENCH_METRICS"], f"{name}.txt").write_text(text)  # noqa: ASYNC240
+        if result.replies < turns - result.errors:
+            # A turn answered 200 without a reply reaching Teams counts as an error.
+            result.errors += turns - result.errors - result.replies
+    result.rss_mb = server.peak_rss_mb()
+    return result
+
+
+async def postgres_database(admin_url: str) -> tuple[str, str]:
+    import asyncpg  # type: ignore[import-untyped]
+
+    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"inspection_bot_bench_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(dsn, timeout=5)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    return f"{admin_url.rsplit('/', 1)[0]}/{name}", name
+
+
+async def drop_postgres(admin_url: str, name: str) -> None:
+    import asyncpg
+
+    dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    connection = await asyncpg.connect(dsn, timeout=5)
+    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await connection.close()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    connector = Connector()
+    await connector.start()
+    results: dict[str, Result] = {}
+    say = (lambda *_: None) if args.json else (lambda text: print(text, file=sys.stderr))
+    try:
+        say(f"echo bot: {args.turns} turns, {args.users} users")
+        echo = await start_server("serve-echo")
+        try:
+            results["echo"] = await drive(
+                "echo", echo, connector, None, args.turns, args.users, args.warmup, args.commands
+            )
+        finally:
+            echo.stop()
+        for backend in args.backends:
+            cleanup: str | None = None
+            if backend == "sqlite":
+                folder = tempfile.mkdtemp(prefix="inspection-bot-bench-")
+                url = f"sqlite+aiosqlite:///{folder}/bench.db"
+            else:
+                url, cleanup = await postgres_database(args.postgres_url)
+            try:
+                say(
+                    f"{backend}: seeding {INSPECTIONS} inspections, {REQUESTS} requests, "
+                    f"{FILES} files"
+                )
+                seeded = await seed(url)
+                say(f"{backend}: seeded in {seeded.seconds:.1f} s; {args.turns} turns")
+                app = await start_server("serve-app", url)
+                try:
+                    result = await drive(
+                        backend,
+                        app,
+                        connector,
+                        seeded,
+                        args.turns,
+                        args.users,
+                        args.warmup,
+                        args.commands,
+                    )
+                    result.seed_seconds = seeded.seconds
+                    results[backend] = result
+                finally:
+                    app.stop()
+            finally:
+                if cleanup:
+                    await drop_postgres(args.postgres_url, cleanup)
+    finally:
+        await connector.stop()
+    return report(results, args)
+
+
+def report(results: dict[str, Result], args: argparse.Namespace) -> dict[str, Any]:
+    echo = results["echo"]
+    out: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "users": args.users,
+        "turns": args.turns,
+        "seed": {"inspections": INSPECTIONS, "requests": REQUESTS, "files": FILES},
+        "echo": echo.summary(),
+        "backends": {},
+    }
+    for name, result in results.items():
+        if name == "echo":
+            continue
+        summary = result.summary()
+        summary["p99_ratio"] = round(result.percentile(99) / echo.percentile(99), 3)
+        summary["throughput_ratio"] = round(result.throughput / echo.throughput, 2)
+        summary["cpu_ratio"] = round(result.cpu_ms_per_turn / echo.cpu_ms_per_turn, 2)
+        out["backends"][name] = summary
+    first = next(iter(out["backends"].values()))
+    out.update(
+        p50_ms=first["p50_ms"],
+        p95_ms=first["p95_ms"],
+        p99_ms=first["p99_ms"],
+        echo_p99_ms=out["echo"]["p99_ms"],
+        p99_ratio=first["p99_ratio"],
+        throughput_ratio=first["throughput_ratio"],
+        errors=sum(r.errors for r in results.values()),
+        rss_mb=max(r.rss_mb for n, r in results.items() if n != "echo"),
+    )
+    return out
+
+
+def table(out: dict[str, Any]) -> str:
+    rows = [("echo (baseline)", out["echo"]), *out["backends"].items()]
+    lines = [
+        f"{out['date']} - {out['machine']} - {out['users']} concurrent users, "
+        f"{out['turns']} turns per target",
+        f"{'target':<16}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'p99/echo':>10}{'tput/echo':>10}{'errors':>8}{'RSS MB':>8}{'CPU ms/turn':>12}",
+    ]
+    for name, row in rows:
+        lines.append(
+            f"{name:<16}{row['throughput_per_s']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['p99_ms']:>9}{row.get('p99_ratio', 1.0):>10}"
+            f"{row.get('throughput_ratio', 1.0):>10}"
+            f"{row['errors']:>8}{row['rss_mb']:>8}{row['cpu_ms_per_turn']:>12}"
+        )
+    lines.append(f"load average at the end (other work on the machine): {out['load_average']}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "serve-app":
+        serve_app(int(sys.argv[2]), sys.argv[3])
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "serve-echo":
+        serve_echo(int(sys.argv[2]))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="about a minute: SQLite only")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--users", type=int, default=USERS)
+    parser.add_argument("--turns", type=int, help="turns per target (default 10,000; quick 1,500)")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=3 * INSPECTIONS,
+        help="turns before measuring (default: "
+        "enough to reach every channel and personal chat once)",
+    )
+    parser.add_argument(
+        "--backends", default=None, help="comma-separated: sqlite,postgresql (quick: sqlite)"
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument(
+        "--commands", help="'|'-separated texts to send instead of the three standard ones"
+    )
+    args = parser.parse_args()
+    args.turns = args.turns or (1_500 if args.quick else 10_000)
+    args.commands = tuple(args.commands.split("|")) if args.commands else COMMANDS
+    args.backends = (args.backends or ("sqlite" if args.quick else "sqlite,postgresql")).split(",")
+    unknown = set(args.backends) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown backend(s) {', '.join(sorted(unknown))}; use sqlite,postgresql")
+    out = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(table(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
