@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -201,14 +201,15 @@ class ReminderDispatcher:
         for inspection in inspections:
             assert inspection.id is not None
             try:
-                states.append(
-                    await self.state(
-                        inspection,
-                        snoozes=by_inspection.get(inspection.id, ()),
-                        improvements=areas.get(inspection.id, ()),
-                        requests=bulk.get(inspection.id, []) if bulk is not None else None,
-                    )
+                state = await self.state(
+                    inspection,
+                    snoozes=by_inspection.get(inspection.id, ()),
+                    improvements=areas.get(inspection.id, ()),
+                    requests=bulk.get(inspection.id, []) if bulk is not None else None,
                 )
+                if inspection.status == InspectionStatus.CLOSED:
+                    state = replace(state, only_subjects=frozenset({"improvements"}))
+                states.append(state)
             except InspectionError as exc:
                 log.warning("inspection %s skipped: %s", inspection.id, exc)
         return states
@@ -217,10 +218,17 @@ class ReminderDispatcher:
         """Send everything due by now that has not been sent; safe to run at any moment."""
         report = TickReport()
         now = self._clock.now()
+        every = await self._inspections.list_all(include_closed=True)
+        with_open_areas: set[int] = set()
+        if self._improvements is not None:
+            closed_ids = [i.id for i in every if i.status == InspectionStatus.CLOSED and i.id]
+            areas = await self._improvements.for_inspections(closed_ids) if closed_ids else {}
+            with_open_areas = {key for key, found in areas.items() if any(a.open for a in found)}
+        # Open inspections, and published ones whose areas for improvement are followed up.
         active = [
             i
-            for i in await self._inspections.list_all()
-            if i.status != InspectionStatus.CLOSED and i.id is not None
+            for i in every
+            if i.id is not None and (i.status != InspectionStatus.CLOSED or i.id in with_open_areas)
         ]
         report.inspections = len(active)
         planned: list[tuple[Inspection, list[ReminderItem]]] = []

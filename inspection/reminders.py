@@ -82,6 +82,15 @@ class ReminderState:
     requests: tuple[RequestSnapshot, ...] = ()
     improvements: tuple[AreaForImprovement, ...] = ()
     snoozes: tuple[Snooze, ...] = ()
+    # A closed (published) inspection still has its areas for improvement followed up (10.5):
+    # only these subjects are planned for it.
+    only_subjects: frozenset[str] | None = None
+
+    @property
+    def rules(self) -> tuple[ReminderRule, ...]:
+        if self.only_subjects is None:
+            return self.framework.reminders
+        return tuple(r for r in self.framework.reminders if r.subject in self.only_subjects)
 
 
 @dataclass(frozen=True)
@@ -518,7 +527,7 @@ def items_on(
     """Every reminder due on the local date `day` (snoozed ones left out), any time of day."""
     planner = planner or _Planner(state)
     found: list[ReminderItem] = []
-    for rule in state.framework.reminders if rules is None else rules:
+    for rule in state.rules if rules is None else rules:
         found += getattr(planner, rule.subject)(rule, day)
     return found
 
@@ -534,7 +543,7 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     # Each rule looks back only as far as its missed reminders stay useful.
     first_day = {
         rule.key: state.calendar.add_working_days(today, -rule.late_useful_working_days)
-        for rule in state.framework.reminders
+        for rule in state.rules
     }
     start = min(first_day.values(), default=today)
     planner = _Planner(state)
@@ -542,7 +551,7 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     coming_today: set[str] = set()
     day = start
     while day <= today:
-        rules = [r for r in state.framework.reminders if first_day[r.key] <= day]
+        rules = [r for r in state.rules if first_day[r.key] <= day]
         for item in items_on(state, day, rules, planner):
             if item.due_at > now:
                 coming_today.add(item.series)
