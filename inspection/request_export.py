@@ -9,8 +9,10 @@ always the provider view: inspectors-only notes never go into it (9.7 and issue 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
@@ -28,6 +30,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile
 from inspection.model import Channel, Inspection
 from inspection.requests import Audience, InformationRequest, RequestLog
+
+log = logging.getLogger(__name__)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LOG_FILE_NAME = "Information request log.xlsx"
@@ -317,16 +321,49 @@ class LogPublisher:
     """A `RequestLog` listener keeping the channel's Excel copy up to date after every change.
 
     Register it with `request_log.add_listener(LogPublisher(directory, request_log))`.
-    A failed upload is logged and retried with the next change; it never undoes the change.
+    With `background=True` the copy is written after the person has had their answer (a slow
+    or unavailable Microsoft Graph never holds up a turn), and a burst of changes to one
+    inspection becomes one upload of the latest state. A failed upload is logged and retried
+    with the next change; it never undoes the change.
     """
 
-    def __init__(self, directory: FileUploader, requests: RequestLog) -> None:
+    def __init__(
+        self, directory: FileUploader, requests: RequestLog, *, background: bool = False
+    ) -> None:
         self._directory = directory
         self._requests = requests
+        self._background = background
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
         self.last_upload: DriveFile | None = None
+        self.failures = 0
 
     async def __call__(self, inspection: Inspection, _changed: InformationRequest) -> None:
-        await self.publish(inspection)
+        if not self._background or inspection.id is None:
+            await self.publish(inspection)
+            return
+        running = self._tasks.get(inspection.id)
+        if running is not None and not running.done():
+            self._again.add(inspection.id)  # the running upload is followed by one more
+            return
+        self._tasks[inspection.id] = asyncio.create_task(self._keep_publishing(inspection))
+
+    async def _keep_publishing(self, inspection: Inspection) -> None:
+        assert inspection.id is not None
+        while True:
+            self._again.discard(inspection.id)
+            try:
+                await self.publish(inspection)
+            except Exception:
+                self.failures += 1
+                log.exception("request log copy not uploaded", extra={"inspection": inspection.id})
+            if inspection.id not in self._again:
+                return
+
+    async def idle(self) -> None:
+        """Wait until every background upload has finished (tests, shutdown)."""
+        while pending := [task for task in self._tasks.values() if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def publish(self, inspection: Inspection) -> DriveFile | None:
         if inspection.id is None or inspection.channel is None:

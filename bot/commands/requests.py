@@ -33,10 +33,10 @@ from bot.cards.requests import confirm_card, list_card, request_card
 from bot.router import Attachment, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
-from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
+from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile, clean_name
 from inspection.errors import InspectionError
 from inspection.inspections import timeline_for
-from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
+from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Channel, Inspection, Role
 from inspection.notifier import OutgoingMessage, Recipient
 from inspection.privacy import check_text
 from inspection.request_export import (
@@ -99,10 +99,13 @@ def register(router: Router, services: Services) -> None:
 
     if isinstance(services.requests, RequestLog):
         # Keep the Excel copy in the channel's "Information requests" folder after every change
-        # (issue 5), through the Graph Directory when one is configured.
+        # (issue 5), through the Graph Directory when one is configured, after the reply.
+        publisher = LogPublisher(_ServicesDirectory(services), services.requests, background=True)
+        services.extras["request_log_publisher"] = publisher
+
         async def keep_copy(inspection: Inspection, changed: InformationRequest) -> None:
             if services.directory is not None:
-                await LogPublisher(services.directory, requests())(inspection, changed)
+                await publisher(inspection, changed)
 
         services.requests.add_listener(keep_copy)
 
@@ -567,6 +570,28 @@ def register(router: Router, services: Services) -> None:
             f"{link}. Please record any factual inaccuracies in it and return it{deadline} "
             "(7.4: within 20 working days of receiving the draft report)."
         )
+
+
+class _ServicesDirectory:
+    """Uploads through whatever Directory the services hold at the time (set after start-up
+    in local runs and tests)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def upload(
+        self,
+        channel: Channel,
+        folder: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> DriveFile:
+        directory = self._services.directory
+        if directory is None:
+            raise InspectionError("the channel's Files are not available (no Microsoft Graph)")
+        return await directory.upload(channel, folder, name, content, content_type=content_type)
 
 
 def _ref(text: str) -> str:

@@ -195,8 +195,12 @@ async def test_answer_with_an_attachment_in_a_personal_chat(
     [linked] = request.files
     assert linked.name == "minutes.pdf" and linked.web_url is not None
     assert linked.web_url.endswith("IR-001 minutes.pdf")  # the channel copy, not OneDrive
-    # The Excel copy in the channel followed each change.
-    assert [u[2] for u in directory.uploads].count(LOG_FILE_NAME) == 2
+    # The Excel copy in the channel followed the changes (after the replies, in the background).
+    await bot.services.extras["request_log_publisher"].idle()
+    copies_of_log = [u for u in directory.uploads if u[2] == LOG_FILE_NAME]
+    assert copies_of_log
+    latest = load_workbook(io.BytesIO(copies_of_log[-1][3]))["Requests"]
+    assert (latest["A2"].value, latest["J2"].value) == ("IR-001", "answered")
 
 
 async def test_a_file_that_cannot_be_fetched_is_still_linked(
@@ -280,6 +284,7 @@ async def test_export_posts_the_workbook_checked_cell_by_cell(bot: BotHarness) -
     await bot.say("note IR-001 internal remark", where="personal")
     await bot.say("close IR-001", where="channel")
     await bot.say("request Staffing return for February", as_=INSPECTOR, where="channel")
+    await bot.services.extras["request_log_publisher"].idle()
     uploads_before = len(directory.uploads)
     sent = await bot.say("export", as_=DIRECTOR, where="channel")
     said = bot.texts(sent)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -252,3 +254,60 @@ def test_an_empty_log_still_has_headers(audience: str) -> None:
     content = to_xlsx(INSPECTION, [], audience=audience, zone=JERSEY, today=date(2024, 3, 8))  # type: ignore[arg-type]
     sheet = load_workbook(io.BytesIO(content))["Requests"]
     assert sheet["A1"].value == "Id" and sheet.max_row == 1
+
+
+class SlowDirectory(FakeDirectory):
+    """Uploads wait until released, so a burst of changes arrives during one upload."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def upload(self, *args: Any, **kwargs: Any) -> Any:
+        await self.release.wait()
+        return await super().upload(*args, **kwargs)
+
+
+async def test_background_publisher_coalesces_a_burst(frameworks: FrameworkRegistry) -> None:
+    inspection = replace(INSPECTION, channel=CHANNEL)
+    clock = FixedClock(datetime(2024, 3, 5, 9, 0, tzinfo=UTC))
+    log = RequestLog(
+        FakeRequestRepository(), FakeInspectionRepository(inspection), frameworks, clock
+    )
+    directory = SlowDirectory()
+    publisher = LogPublisher(directory, log, background=True)
+    log.add_listener(publisher)
+    for number in range(5):
+        await log.log(1, LEAD, f"Distinct request {number} about CR-10{number}00")
+        if number == 0:
+            for _ in range(5):  # let the first upload start (and wait for its release)
+                await asyncio.sleep(0)
+    assert directory.uploads == []  # the turns did not wait for the upload
+    directory.release.set()
+    await publisher.idle()
+    # The first change's upload, then one more for everything that came meanwhile.
+    assert len(directory.uploads) == 2
+    sheet = load_workbook(io.BytesIO(directory.uploads[-1][3]))["Requests"]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == [
+        "IR-001", "IR-002", "IR-003", "IR-004", "IR-005",
+    ]  # fmt: skip
+
+
+async def test_background_failure_is_counted_and_the_next_change_retries(
+    frameworks: FrameworkRegistry,
+) -> None:
+    inspection = replace(INSPECTION, channel=CHANNEL)
+    clock = FixedClock(datetime(2024, 3, 5, 9, 0, tzinfo=UTC))
+    log = RequestLog(
+        FakeRequestRepository(), FakeInspectionRepository(inspection), frameworks, clock
+    )
+    directory = FakeDirectory()
+    directory.fail = RuntimeError("Graph is down")
+    publisher = LogPublisher(directory, log, background=True)
+    log.add_listener(publisher)
+    await log.log(1, LEAD, "Staffing return")
+    await publisher.idle()
+    assert publisher.failures == 1 and directory.uploads == []
+    await log.log(1, LEAD, "Complaints log")
+    await publisher.idle()
+    assert len(directory.uploads) == 1
