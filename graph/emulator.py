@@ -20,93 +20,50 @@ import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 from graph.emulator_drive import DriveError, EmulatedDrive, Item, Person
+from graph.emulator_shapes import (
+    MEMBER_TYPE,
+    TENANT_ID,
+    EmulatedChannel,
+    EmulatedSubscription,
+    EmulatedTeam,
+    Fault,
+    JsonDict,
+    Membership,
+    RecordedRequest,
+    User,
+    channel_json,
+    error_response,
+    iso,
+    item_json,
+    json_body,
+    member_json,
+    parse_time,
+    subscription_json,
+)
 
 log = logging.getLogger(__name__)
 
-MEMBER_TYPE = "#microsoft.graph.aadUserConversationMember"
+__all__ = [
+    "EmulatedChannel",
+    "EmulatedSubscription",
+    "EmulatedTeam",
+    "Fault",
+    "GraphEmulator",
+    "Membership",
+    "RecordedRequest",
+    "User",
+    "main",
+    "seed_local",
+]
+
 CHANNEL_NAME_FORBIDDEN = set("~#%&*{}+/\\:<>?|'\",")
-JsonDict = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    method: str
-    path: str  # decoded, after /v1.0
-    query: str
-    status: int
-
-
-@dataclass
-class Fault:
-    """Answer matching requests with `status` (`times` times; None: until cleared)."""
-
-    status: int
-    method: str | None = None
-    path: str = ".*"  # regex searched in the decoded path
-    times: int | None = 1
-    retry_after: int | None = None
-    code: str = ""
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and re.search(
-            self.path, path
-        ) is not None
-
-
-@dataclass
-class User:
-    id: str
-    display_name: str
-    email: str
-
-
-@dataclass
-class Membership:
-    id: str
-    user: User
-    roles: list[str]
-
-
-@dataclass
-class EmulatedChannel:
-    id: str
-    display_name: str
-    description: str
-    membership_type: str
-    drive: EmulatedDrive
-    created: datetime
-    members: list[Membership] = field(default_factory=list)
-    folder_id: str | None = None
-    provisioning_404s_left: int = 0
-
-
-@dataclass
-class EmulatedTeam:
-    id: str
-    display_name: str
-    drive: EmulatedDrive
-    members: list[Membership] = field(default_factory=list)
-    channels: dict[str, EmulatedChannel] = field(default_factory=dict)
-
-
-@dataclass
-class EmulatedSubscription:
-    id: str
-    resource: str
-    drive_id: str
-    notification_url: str
-    client_state: str | None
-    expires: datetime
-    notified_seq: int
 
 
 class GraphEmulator:
@@ -146,6 +103,10 @@ class GraphEmulator:
         self.base_url = ""
         # Subscription expiry is judged by this clock (tests may replace it).
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @property
+    def _web_root(self) -> str:
+        return self.base_url.removesuffix("/v1.0")
 
     # -- lifecycle -------------------------------------------------------------------------
     def app(self) -> web.Application:
@@ -290,7 +251,7 @@ class GraphEmulator:
             else:
                 response = await self._route(request, path)
         except DriveError as exc:
-            response = _error(exc.status, exc.code, exc.message)
+            response = error_response(exc.status, exc.code, exc.message)
         status = response.status
         self.requests.append(
             RecordedRequest(request.method, unquote(path), request.query_string, status)
@@ -316,7 +277,7 @@ class GraphEmulator:
             410: ("resyncRequired", "The delta token is no longer valid; resync."),
         }
         code, message = codes.get(fault.status, ("generalException", "Injected failure."))
-        response = _error(fault.status, fault.code or code, message)
+        response = error_response(fault.status, fault.code or code, message)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = str(fault.retry_after)
         return response
@@ -338,9 +299,9 @@ class GraphEmulator:
                 return self._list_channels(request, team)
             case ["teams", team_id, "members"] if method == "GET":
                 team = self._team(team_id)
-                return self._paged(request, [self._member_json(m) for m in team.members])
+                return self._paged(request, [member_json(m) for m in team.members])
             case ["teams", team_id, "channels", channel_id]:
-                return web.json_response(self._channel_json(self._channel(team_id, channel_id)))
+                return web.json_response(channel_json(self._channel(team_id, channel_id)))
             case ["teams", team_id, "channels", channel_id, "filesFolder"]:
                 return self._files_folder_response(self._channel(team_id, channel_id))
             case ["teams", team_id, "channels", channel_id, "members"]:
@@ -349,7 +310,7 @@ class GraphEmulator:
                 if method == "POST":
                     return await self._add_channel_member(request, team, channel)
                 members = channel.members if channel.membership_type == "private" else team.members
-                return self._paged(request, [self._member_json(m) for m in members])
+                return self._paged(request, [member_json(m) for m in members])
             case ["drives", drive_id, "root", "delta"] | ["drives", drive_id, "root", "delta()"]:
                 return self._delta(request, self._drive(drive_id), "root")
             case ["drives", drive_id, "items", item_id, "delta" | "delta()"]:
@@ -359,7 +320,8 @@ class GraphEmulator:
                 if method == "POST":
                     return await self._create_folder(request, drive, item_id)
                 return self._paged(
-                    request, [self._item_json(drive, i) for i in drive.children_of(item_id)]
+                    request,
+                    [item_json(drive, i, self._web_root) for i in drive.children_of(item_id)],
                 )
             case ["drives", drive_id, "items", item_id, "content"] if method == "GET":
                 drive = self._drive(drive_id)
@@ -374,13 +336,13 @@ class GraphEmulator:
                     self._changed()
                     return web.Response(status=204)
                 if method == "PATCH":
-                    body = await _json_body(request)
+                    body = await json_body(request)
                     parent = (body.get("parentReference") or {}).get("id")
                     item = drive.move(item_id, parent, body.get("name"))
                     self._changed()
-                    return web.json_response(self._item_json(drive, item))
+                    return web.json_response(item_json(drive, item, self._web_root))
                 drive.scan()
-                return web.json_response(self._item_json(drive, drive.resolve(item_id)))
+                return web.json_response(item_json(drive, drive.resolve(item_id), self._web_root))
             case ["subscriptions"] if method == "POST":
                 return await self._create_subscription(request)
             case ["subscriptions", subscription_id] if method in ("PATCH", "DELETE"):
@@ -427,7 +389,7 @@ class GraphEmulator:
         return user, roles
 
     async def _create_channel(self, request: web.Request, team: EmulatedTeam) -> web.Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         name = str(body.get("displayName") or "")
         if not name or len(name) > 50:
             raise DriveError(400, "BadRequest", "displayName must be 1 to 50 characters.")
@@ -458,7 +420,7 @@ class GraphEmulator:
             provisioning_404s_left=self.private_provisioning_404s if kind == "private" else 0,
         )
         team.channels[channel_id] = channel
-        return web.json_response(self._channel_json(channel), status=201)
+        return web.json_response(channel_json(channel), status=201)
 
     def _list_channels(self, request: web.Request, team: EmulatedTeam) -> web.Response:
         channels = list(team.channels.values())
@@ -466,19 +428,19 @@ class GraphEmulator:
         if wanted:
             name = wanted.group(1).replace("''", "'")
             channels = [c for c in channels if c.display_name == name]
-        return self._paged(request, [self._channel_json(c) for c in channels])
+        return self._paged(request, [channel_json(c) for c in channels])
 
     async def _add_channel_member(
         self, request: web.Request, team: EmulatedTeam, channel: EmulatedChannel
     ) -> web.Response:
         if channel.membership_type != "private":
             raise DriveError(400, "BadRequest", "Members can only be added to private channels.")
-        user, roles = self._user_from_member(team, await _json_body(request))
+        user, roles = self._user_from_member(team, await json_body(request))
         if any(m.user.id == user.id for m in channel.members):
             raise DriveError(409, "Conflict", "The user is already a member of the channel.")
         membership = Membership(self._membership_id(), user, roles)
         channel.members.append(membership)
-        return web.json_response(self._member_json(membership), status=201)
+        return web.json_response(member_json(membership), status=201)
 
     def _files_folder(self, channel: EmulatedChannel) -> Item:
         if channel.folder_id is None:
@@ -490,19 +452,21 @@ class GraphEmulator:
         if channel.provisioning_404s_left > 0:
             channel.provisioning_404s_left -= 1
             raise DriveError(404, "NotFound", "The channel's files folder is not ready yet.")
-        return web.json_response(self._item_json(channel.drive, self._files_folder(channel)))
+        return web.json_response(
+            item_json(channel.drive, self._files_folder(channel), self._web_root)
+        )
 
     # -- files -----------------------------------------------------------------------------
     async def _create_folder(
         self, request: web.Request, drive: EmulatedDrive, parent_id: str
     ) -> web.Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         if "folder" not in body:
             raise DriveError(400, "invalidRequest", "Only folders can be created this way.")
         conflict = str(body.get("@microsoft.graph.conflictBehavior") or "fail")
         item = drive.create_folder(parent_id, str(body.get("name") or ""), conflict)
         self._changed()
-        return web.json_response(self._item_json(drive, item), status=201)
+        return web.json_response(item_json(drive, item, self._web_root), status=201)
 
     async def _upload(
         self, request: web.Request, drive: EmulatedDrive, parent_id: str, name: str
@@ -515,7 +479,9 @@ class GraphEmulator:
         existed = any(i.name.lower() == name.lower() for i in drive.children_of(parent_id))
         item = drive.write_file(parent_id, name, content, by=self._caller())
         self._changed()
-        return web.json_response(self._item_json(drive, item), status=200 if existed else 201)
+        return web.json_response(
+            item_json(drive, item, self._web_root), status=200 if existed else 201
+        )
 
     def _caller(self) -> Person:
         return Person("00000000-0000-4000-8000-00000000b07a", "Inspection bot")
@@ -534,7 +500,7 @@ class GraphEmulator:
         elif token:
             parts = token.split("-")
             if len(parts) != 3 or parts[0] != self.instance or parts[1] != str(epoch):
-                response = _error(
+                response = error_response(
                     410, "resyncRequired", "Resync required: the delta token is no longer valid."
                 )
                 response.headers["Location"] = link
@@ -542,7 +508,7 @@ class GraphEmulator:
             items = drive.changes_since(int(parts[2]), scope.id)
         else:
             items = drive.changes_since(None, scope.id)
-        values = [self._item_json(drive, i, delta=True) for i in items]
+        values = [item_json(drive, i, self._web_root, delta=True) for i in items]
         delta_link = f"{link}?token={self.instance}-{epoch}-{drive.seq}"
         return self._paged(request, values, delta_link=delta_link)
 
@@ -585,7 +551,7 @@ class GraphEmulator:
 
     # -- subscriptions and notifications ---------------------------------------------------
     async def _create_subscription(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
+        body = await json_body(request)
         resource = str(body.get("resource") or "")
         found = re.fullmatch(r"/?drives/([^/]+)/root", resource)
         if not found or found.group(1) not in self.drives:
@@ -596,7 +562,7 @@ class GraphEmulator:
             )
         if body.get("changeType") != "updated":
             raise DriveError(400, "InvalidRequest", "Drive subscriptions support 'updated' only.")
-        expires = _parse_time(body.get("expirationDateTime"))
+        expires = parse_time(body.get("expirationDateTime"))
         if expires is None or expires > self.now() + timedelta(minutes=42300):
             raise DriveError(
                 400, "InvalidRequest", "expirationDateTime must be within 42300 minutes."
@@ -630,7 +596,7 @@ class GraphEmulator:
             drive.seq,
         )
         self.subscriptions[subscription.id] = subscription
-        return web.json_response(self._subscription_json(subscription), status=201)
+        return web.json_response(subscription_json(subscription), status=201)
 
     async def _change_subscription(
         self, request: web.Request, subscription_id: str
@@ -641,11 +607,11 @@ class GraphEmulator:
         if request.method == "DELETE":
             del self.subscriptions[subscription_id]
             return web.Response(status=204)
-        expires = _parse_time((await _json_body(request)).get("expirationDateTime"))
+        expires = parse_time((await json_body(request)).get("expirationDateTime"))
         if expires is None:
             raise DriveError(400, "InvalidRequest", "expirationDateTime is required.")
         subscription.expires = expires
-        return web.json_response(self._subscription_json(subscription))
+        return web.json_response(subscription_json(subscription))
 
     def _changed(self) -> None:
         if self.subscriptions:
@@ -673,8 +639,8 @@ class GraphEmulator:
                             "clientState": subscription.client_state,
                             "changeType": "updated",
                             "resource": subscription.resource,
-                            "subscriptionExpirationDateTime": _iso(subscription.expires),
-                            "tenantId": "00000000-0000-4000-8000-0000000e0001",
+                            "subscriptionExpirationDateTime": iso(subscription.expires),
+                            "tenantId": TENANT_ID,
                         }
                     ]
                 }
@@ -688,82 +654,6 @@ class GraphEmulator:
                     )
         return sent
 
-    # -- JSON shapes -----------------------------------------------------------------------
-    @staticmethod
-    def _member_json(membership: Membership) -> JsonDict:
-        return {
-            "@odata.type": MEMBER_TYPE,
-            "id": membership.id,
-            "roles": membership.roles,
-            "displayName": membership.user.display_name,
-            "userId": membership.user.id,
-            "email": membership.user.email,
-            "tenantId": "00000000-0000-4000-8000-0000000e0001",
-        }
-
-    def _channel_json(self, channel: EmulatedChannel) -> JsonDict:
-        return {
-            "id": channel.id,
-            "displayName": channel.display_name,
-            "description": channel.description or None,
-            "membershipType": channel.membership_type,
-            "createdDateTime": _iso(channel.created),
-            "webUrl": f"https://teams.microsoft.com/l/channel/{quote(channel.id, safe='')}/"
-            f"{quote(channel.display_name)}",
-        }
-
-    def _item_json(self, drive: EmulatedDrive, item: Item, *, delta: bool = False) -> JsonDict:
-        parent: JsonDict = {"driveId": drive.drive_id, "driveType": "documentLibrary"}
-        if item.parent_id:
-            parent["id"] = drive.root_id if item.parent_id == drive.root_id else item.parent_id
-        if item.deleted:
-            data: JsonDict = {
-                "id": item.id,
-                "parentReference": parent,
-                "deleted": {"state": "deleted"},
-            }
-            data["folder" if item.is_folder else "file"] = {}
-            return data
-        rel = drive.rel_path(item)
-        if not delta and item.parent_id:
-            parent_rel = drive.rel_path(drive.items[item.parent_id])
-            parent["path"] = f"/drives/{drive.drive_id}/root:" + (
-                f"/{parent_rel}" if parent_rel else ""
-            )
-        web_root = self.base_url.removesuffix("/v1.0")
-        data = {
-            "id": item.id,
-            "name": item.name if item.parent_id else "root",
-            "eTag": f'"{{{item.id}}},{item.version}"',
-            "cTag": f'"c:{{{item.id}}},{item.content_version}"',
-            "createdDateTime": _iso(item.created),
-            "lastModifiedDateTime": _iso(item.modified),
-            "size": item.size,
-            "webUrl": f"{web_root}/sites/{drive.drive_id}/{quote(rel)}",
-            "parentReference": parent,
-            "lastModifiedBy": {
-                "user": {"id": item.modified_by.id, "displayName": item.modified_by.display_name}
-            },
-        }
-        if item.is_folder:
-            data["folder"] = {"childCount": drive.live_children_count(item)}
-        else:
-            data["file"] = {"mimeType": drive.mime_type(item.name)}
-        if item.parent_id is None:
-            data["root"] = {}
-        return data
-
-    @staticmethod
-    def _subscription_json(subscription: EmulatedSubscription) -> JsonDict:
-        return {
-            "id": subscription.id,
-            "resource": subscription.resource,
-            "changeType": "updated",
-            "notificationUrl": subscription.notification_url,
-            "expirationDateTime": _iso(subscription.expires),
-            "clientState": subscription.client_state,
-        }
-
     # -- human views -----------------------------------------------------------------------
     async def _state(self, request: web.Request) -> web.Response:
         return web.json_response(
@@ -775,7 +665,7 @@ class GraphEmulator:
                         "id": t.id,
                         "displayName": t.display_name,
                         "channels": [
-                            {**self._channel_json(c), "folder": str(c.drive.folder)}
+                            {**channel_json(c), "folder": str(c.drive.folder)}
                             for c in t.channels.values()
                         ],
                     }
@@ -800,45 +690,6 @@ class GraphEmulator:
             names = "\n".join(sorted(p.name for p in path.iterdir()))
             return web.Response(text=names)
         return web.FileResponse(path)
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "innerError": {
-                "date": _iso(datetime.now(UTC)),
-                "request-id": str(uuid.uuid4()),
-                "client-request-id": str(uuid.uuid4()),
-            },
-        }
-    }
-    return web.json_response(body, status=status)
-
-
-async def _json_body(request: web.Request) -> JsonDict:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise DriveError(400, "BadRequest", "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise DriveError(400, "BadRequest", "The request body must be a JSON object.")
-    return body
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def seed_local(emulator: GraphEmulator, team_id: str | None = None) -> EmulatedTeam:

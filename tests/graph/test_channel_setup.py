@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from graph.emulator import GraphEmulator
+from graph.directory import GraphDirectory
+from graph.emulator import EmulatedTeam, GraphEmulator
 from inspection.directory import FolderPurpose
 from inspection.errors import ConfigurationError, NotFound, Unavailable
 from inspection.frameworks import FrameworkRegistry
@@ -21,7 +22,10 @@ from tests.graph.conftest import (
 
 
 async def test_private_channel_has_its_owner_members_and_one_folder_per_item(
-    emulator: GraphEmulator, team, directory, frameworks: FrameworkRegistry
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     result = await directory.setup_channel(setup_request(team, frameworks))
 
@@ -55,7 +59,10 @@ async def test_private_channel_has_its_owner_members_and_one_folder_per_item(
 
 
 async def test_running_setup_twice_finds_what_the_first_run_made(
-    emulator: GraphEmulator, team, directory, frameworks: FrameworkRegistry
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     first = await directory.setup_channel(setup_request(team, frameworks))
     posts_before = emulator.count("POST")
@@ -75,7 +82,10 @@ async def test_running_setup_twice_finds_what_the_first_run_made(
 
 
 async def test_a_setup_that_stopped_after_the_channel_is_completed_next_time(
-    emulator: GraphEmulator, team, make_directory: DirectoryFactory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    make_directory: DirectoryFactory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     directory = make_directory(max_retries=0)
     # Graph falls over after the channel and three folders exist.
@@ -109,7 +119,10 @@ async def test_a_setup_that_stopped_after_the_channel_is_completed_next_time(
 
 
 async def test_a_new_private_channels_files_404_until_sharepoint_has_provisioned_them(
-    emulator: GraphEmulator, team, directory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     emulator.private_provisioning_404s = 3
     progress: list[str] = []
@@ -126,7 +139,10 @@ async def test_a_new_private_channels_files_404_until_sharepoint_has_provisioned
 
 
 async def test_files_that_never_appear_give_up_with_a_clear_message(
-    emulator: GraphEmulator, team, make_directory: DirectoryFactory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    make_directory: DirectoryFactory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     emulator.private_provisioning_404s = 1000
     directory = make_directory(files_folder_wait_seconds=60)
@@ -138,7 +154,10 @@ async def test_files_that_never_appear_give_up_with_a_clear_message(
 
 
 async def test_standard_channel_uses_the_team_library_and_warns_about_outsiders(
-    emulator: GraphEmulator, team, directory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     emulator.auto_users = False
     outsider = emulator.add_user("Visiting Officer E")
@@ -157,7 +176,10 @@ async def test_standard_channel_uses_the_team_library_and_warns_about_outsiders(
 
 
 async def test_a_person_graph_refuses_is_reported_and_the_rest_are_added(
-    emulator: GraphEmulator, team, directory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     emulator.auto_users = False
     stranger = "55555555-5555-4555-8555-555555555555"
@@ -171,14 +193,19 @@ async def test_a_person_graph_refuses_is_reported_and_the_rest_are_added(
     assert "run setup again" in result.warnings[0]
 
 
-async def test_unknown_team_is_a_clear_error(directory, team, frameworks) -> None:
+async def test_unknown_team_is_a_clear_error(
+    directory: GraphDirectory, team: EmulatedTeam, frameworks: FrameworkRegistry
+) -> None:
     request = setup_request(team, frameworks, team_id="no-such-team")
     with pytest.raises(NotFound, match=r"there is no team 'no-such-team'.*GRAPH_TEAM_ID"):
         await directory.setup_channel(request)
 
 
 async def test_missing_team_or_lead_is_refused_before_calling_graph(
-    emulator: GraphEmulator, directory, team, frameworks
+    emulator: GraphEmulator,
+    directory: GraphDirectory,
+    team: EmulatedTeam,
+    frameworks: FrameworkRegistry,
 ) -> None:
     with pytest.raises(ConfigurationError, match="GRAPH_TEAM_ID"):
         await directory.setup_channel(setup_request(team, frameworks, team_id=""))
@@ -188,7 +215,10 @@ async def test_missing_team_or_lead_is_refused_before_calling_graph(
 
 
 async def test_a_long_service_name_is_shortened_and_cleaned_for_teams(
-    emulator: GraphEmulator, team, directory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     request = setup_request(
         team, frameworks, service_name="Children's Services: Fostering & Adoption / Leaving Care"
@@ -205,7 +235,10 @@ def _member(aad_object_id: str):  # type: ignore[no-untyped-def]
 
 
 async def test_the_configured_membership_applies_when_the_request_names_none(
-    emulator: GraphEmulator, team, make_directory: DirectoryFactory, frameworks
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    make_directory: DirectoryFactory,
+    frameworks: FrameworkRegistry,
 ) -> None:
     directory = make_directory(membership_type="standard")
     result = await directory.setup_channel(setup_request(team, frameworks))

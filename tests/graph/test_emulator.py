@@ -8,13 +8,15 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from graph.emulator import GraphEmulator
+from graph.emulator import EmulatedTeam, GraphEmulator
 
 AUTH = {"Authorization": "Bearer test"}
 REPO = Path(__file__).resolve().parents[2]
 
 
-async def test_requests_without_a_token_get_graphs_401(emulator: GraphEmulator, team) -> None:
+async def test_requests_without_a_token_get_graphs_401(
+    emulator: GraphEmulator, team: EmulatedTeam
+) -> None:
     async with (
         ClientSession() as session,
         session.get(f"{emulator.base_url}/teams/{team.id}/members") as response,
@@ -25,7 +27,9 @@ async def test_requests_without_a_token_get_graphs_401(emulator: GraphEmulator, 
     assert "request-id" in body["error"]["innerError"]
 
 
-async def test_members_have_the_odata_type_and_user_ids(emulator: GraphEmulator, team) -> None:
+async def test_members_have_the_odata_type_and_user_ids(
+    emulator: GraphEmulator, team: EmulatedTeam
+) -> None:
     async with (
         ClientSession(headers=AUTH) as session,
         session.get(f"{emulator.base_url}/teams/{team.id}/members") as response,
@@ -37,7 +41,9 @@ async def test_members_have_the_odata_type_and_user_ids(emulator: GraphEmulator,
     assert all(m["userId"] for m in body["value"])
 
 
-async def test_a_member_without_odata_type_is_a_400(emulator: GraphEmulator, team) -> None:
+async def test_a_member_without_odata_type_is_a_400(
+    emulator: GraphEmulator, team: EmulatedTeam
+) -> None:
     url = f"{emulator.base_url}/teams/{team.id}/channels"
     body = {
         "displayName": "Inspection - X",
@@ -50,7 +56,7 @@ async def test_a_member_without_odata_type_is_a_400(emulator: GraphEmulator, tea
 
 
 async def test_deleted_items_carry_the_deleted_facet_and_no_name(
-    emulator: GraphEmulator, team
+    emulator: GraphEmulator, team: EmulatedTeam
 ) -> None:
     drive = team.drive
     item = drive.write_file("root", "Old.docx", b"x")

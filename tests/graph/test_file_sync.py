@@ -24,7 +24,10 @@ def kinds(result: SyncResult) -> list[tuple[str, str]]:
 
 
 async def _channel(
-    make_directory: DirectoryFactory, database: Database, team: EmulatedTeam, frameworks
+    make_directory: DirectoryFactory,
+    database: Database,
+    team: EmulatedTeam,
+    frameworks: FrameworkRegistry,
 ) -> tuple[GraphDirectory, ChannelSetupResult, int]:
     directory = make_directory(database)
     result = await directory.setup_channel(setup_request(team, frameworks))

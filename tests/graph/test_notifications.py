@@ -22,6 +22,7 @@ from graph.notifications import (
 from inspection.clock import FixedClock
 from inspection.directory import SyncResult
 from inspection.errors import ConfigurationError
+from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
 from store.database import Database
 from store.files import SqlFileStore
@@ -29,6 +30,7 @@ from store.inspections import SqlInspectionRepository
 from tests.graph.conftest import DirectoryFactory, setup_request, stored_inspection
 
 SECRET = "a-client-state-secret-1234"
+Endpoint = tuple[NotificationReceiver, "Recorder", str]
 
 
 class Recorder:
@@ -70,7 +72,7 @@ def note(subscription_id: str = "sub-1", client_state: str = SECRET) -> dict[str
     }
 
 
-async def test_validation_handshake_echoes_the_token_as_plain_text(endpoint) -> None:
+async def test_validation_handshake_echoes_the_token_as_plain_text(endpoint: Endpoint) -> None:
     _, recorder, url = endpoint
     async with (
         ClientSession() as session,
@@ -85,7 +87,7 @@ async def test_validation_handshake_echoes_the_token_as_plain_text(endpoint) -> 
 
 
 async def test_wrong_client_state_is_refused_and_logged(
-    endpoint, caplog: pytest.LogCaptureFixture
+    endpoint: Endpoint, caplog: pytest.LogCaptureFixture
 ) -> None:
     receiver, recorder, url = endpoint
     async with (
@@ -99,14 +101,14 @@ async def test_wrong_client_state_is_refused_and_logged(
     assert "wrong clientState" in caplog.text
 
 
-async def test_a_body_that_is_not_notifications_is_a_400(endpoint) -> None:
+async def test_a_body_that_is_not_notifications_is_a_400(endpoint: Endpoint) -> None:
     _, _, url = endpoint
     async with ClientSession() as session, session.post(url, data=b"not json") as response:
         assert response.status == 400
         assert "value" in await response.text()
 
 
-async def test_a_burst_of_100_notifications_makes_one_sync(endpoint) -> None:
+async def test_a_burst_of_100_notifications_makes_one_sync(endpoint: Endpoint) -> None:
     receiver, recorder, url = endpoint
     async with ClientSession() as session:
 
@@ -120,7 +122,7 @@ async def test_a_burst_of_100_notifications_makes_one_sync(endpoint) -> None:
     assert recorder.calls == ["sub-1"]
 
 
-async def test_notifications_during_a_sync_make_exactly_one_more(endpoint) -> None:
+async def test_notifications_during_a_sync_make_exactly_one_more(endpoint: Endpoint) -> None:
     receiver, recorder, url = endpoint
     started = asyncio.Event()
     release = asyncio.Event()
@@ -145,7 +147,7 @@ async def test_notifications_during_a_sync_make_exactly_one_more(endpoint) -> No
     assert recorder.calls == []
 
 
-async def test_the_answer_does_not_wait_for_the_sync(endpoint) -> None:
+async def test_the_answer_does_not_wait_for_the_sync(endpoint: Endpoint) -> None:
     receiver, _, url = endpoint
     blocker = asyncio.Event()
 
@@ -164,7 +166,7 @@ async def test_subscribe_validates_the_endpoint_and_a_dropped_file_reaches_a_syn
     team: EmulatedTeam,
     make_directory: DirectoryFactory,
     sqlite_database: Database,
-    frameworks,
+    frameworks: FrameworkRegistry,
     clock: FixedClock,
 ) -> None:
     emulator.now = clock.now

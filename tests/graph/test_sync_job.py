@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
 from graph.notifications import sync_inspection_files
 from inspection.directory import SyncResult
+from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
 from store.database import Database
 from store.inspections import SqlInspectionRepository
@@ -18,7 +20,7 @@ async def test_polling_syncs_and_tells_listeners(
     team: EmulatedTeam,
     make_directory: DirectoryFactory,
     sqlite_database: Database,
-    frameworks,
+    frameworks: FrameworkRegistry,
 ) -> None:
     directory = make_directory(sqlite_database)
     setup = await directory.setup_channel(setup_request(team, frameworks))
@@ -41,7 +43,7 @@ async def test_polling_syncs_and_tells_listeners(
 
 
 async def test_an_inspection_without_a_channel_is_skipped(
-    directory, sqlite_database: Database, emulator: GraphEmulator
+    directory: GraphDirectory, sqlite_database: Database, emulator: GraphEmulator
 ) -> None:
     inspection_id = await stored_inspection(sqlite_database)
     repository = SqlInspectionRepository(sqlite_database)
@@ -54,7 +56,7 @@ async def test_overlapping_syncs_report_each_change_once(
     team: EmulatedTeam,
     make_directory: DirectoryFactory,
     sqlite_database: Database,
-    frameworks,
+    frameworks: FrameworkRegistry,
 ) -> None:
     directory = make_directory(sqlite_database)
     setup = await directory.setup_channel(setup_request(team, frameworks))
