@@ -54,6 +54,8 @@ ConversationKind = Literal["channel", "personal", "groupChat"]
 UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
 # Teams accepts about 28 KB per message; nobody types a command this long.
 MAX_COMMAND_CHARS = 2000
+# The card action behind "Did you mean ...?" buttons (registered in bot/commands/core.py).
+RUN_COMMAND_ACTION = "run_command"
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,19 @@ class Router:
             shown = shown[:57] + "..."
         close = self.suggestions(text)
         hint = "Did you mean " + " or ".join(f"`{name}`" for name in close) + "? " if close else ""
-        return Reply(text=f'I didn\'t understand "{shown}". {hint}Type `help` for the full list.')
+        message = f'I didn\'t understand "{shown}". {hint}Type `help` for the full list.'
+        if not close:
+            return Reply(text=message)
+        # Unsure what was meant: offer the closest commands as buttons to confirm with one click.
+        from bot import cards
+
+        buttons = [cards.submit(name, RUN_COMMAND_ACTION, text=name) for name in close]
+        buttons.append(cards.submit("help", RUN_COMMAND_ACTION, text="help"))
+        return Reply(text=message, card=cards.card([cards.text(message)], buttons))
+
+    def is_command(self, text: str) -> bool:
+        found = self.match(text)
+        return found is not None and found[0].kind == "command"
 
     async def _run(self, route: Route, turn: Turn) -> Reply:
         async def call(index: int, current: Turn) -> Reply:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot import cards
 from bot.context import CHOOSE_ACTION, choice_reply
-from bot.router import Reply, Router, Turn, describe_roles
+from bot.router import RUN_COMMAND_ACTION, InvalidCardData, Reply, Router, Turn, describe_roles
 from bot.services import Services
 from inspection.errors import NotFound
 from inspection.model import InspectionStatus
@@ -20,6 +20,13 @@ def register(router: Router, services: Services) -> None:
     @router.action("help")
     async def help_button(turn: Turn) -> Reply:
         return help_reply(router)
+
+    @router.action(RUN_COMMAND_ACTION)
+    async def run_suggested_command(turn: Turn) -> Reply:
+        text = turn.data_str("text", max_length=200)
+        if not router.is_command(text):
+            raise InvalidCardData("text")
+        return await router.dispatch(replace(turn, text=text, data=None))
 
     @router.command(
         "switch inspection",

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
 from settings import load_settings
-from tests.fakes.teams import LEAD, BotHarness, content
+from tests.fakes.teams import LEAD, LINK, BotHarness, content
 from tests.payloads import load
 
 
@@ -107,3 +107,30 @@ async def test_unauthenticated_activity_is_refused_with_an_app_id(tmp_path: Path
             "/api/messages", json=payload, headers={"Authorization": "Bearer not.a.token"}
         )
         assert forged.status == 401
+
+
+async def test_did_you_mean_buttons_run_the_command(bot: BotHarness) -> None:
+    await bot.inspection()
+    sent = await bot.say("stauts", as_=LINK)
+    [card] = sent[0].cards
+    buttons = {a["title"]: a["data"] for a in card["actions"]}
+    assert buttons["status"] == {"action": "run_command", "text": "status"}
+    sent = await bot.submit(buttons["status"], as_=LINK)
+    assert "Status: Children's Residential Service" in content(sent[0])
+    # A forged button cannot smuggle in arbitrary text.
+    sent = await bot.submit({"action": "run_command", "text": "what's overdue?"}, as_=LINK)
+    assert "not valid (text)" in content(sent[0])
+
+
+async def test_activities_the_bot_does_not_act_on_are_accepted_quietly(bot: BotHarness) -> None:
+    for kind in ("typing", "messageReaction", "event", "endOfConversation"):
+        payload = bot.activity(None)
+        payload["type"] = kind
+        status, _ = await bot.post(payload)
+        assert status == 200, kind
+    update = load("conversation_update_bot_added")
+    update["serviceUrl"] = bot.connector.url
+    update["membersAdded"] = [{"id": "29:someone-else"}]
+    status, _ = await bot.post(update)
+    assert status == 200
+    assert bot.connector.calls == []
