@@ -118,6 +118,16 @@ class TickReport:
     errors: list[str] = field(default_factory=list)
 
 
+def _shows_checklist(frameworks: FrameworkRegistry) -> dict[str, frozenset[str]]:
+    """Framework key -> the rules whose messages show the checklist."""
+    return {
+        framework.key: frozenset(
+            rule.key for rule in framework.reminders if rule.subject in ("checklist", "kit_agenda")
+        )
+        for framework in frameworks
+    }
+
+
 class ReminderDispatcher:
     def __init__(
         self,
@@ -152,6 +162,7 @@ class ReminderDispatcher:
         self.lease = lease
         self.instance = instance or uuid.uuid4().hex[:12]
         self.concurrency = max(1, concurrency)
+        self._shows_checklist = _shows_checklist(frameworks)
 
     def calendar(self, framework: Framework) -> WorkingCalendar:
         found = self._calendars.get(framework.key)
@@ -166,10 +177,15 @@ class ReminderDispatcher:
         snoozes: Sequence[Snooze] = (),
         improvements: Sequence[AreaForImprovement] = (),
         requests: Sequence[RequestSnapshot] | None = None,
+        with_checklist: bool = True,
     ) -> ReminderState:
         assert inspection.id is not None
         framework = self._frameworks.get(inspection.framework)
-        missing = tuple(await self._checklist.missing(inspection.id)) if self._checklist else None
+        missing = (
+            tuple(await self._checklist.missing(inspection.id))
+            if self._checklist and with_checklist
+            else None
+        )
         if requests is None and self._requests is not None:
             requests = await self._requests.snapshot(inspection.id)
         return ReminderState(
@@ -206,6 +222,8 @@ class ReminderDispatcher:
                     snoozes=by_inspection.get(inspection.id, ()),
                     improvements=areas.get(inspection.id, ()),
                     requests=bulk.get(inspection.id, []) if bulk is not None else None,
+                    # Read the checklist only for inspections with something that shows it.
+                    with_checklist=False,
                 )
                 if inspection.status == InspectionStatus.CLOSED:
                     state = replace(state, only_subjects=frozenset({"improvements"}))
@@ -235,6 +253,13 @@ class ReminderDispatcher:
         for state in await self._states(active):
             try:
                 due = due_now(state, now)
+                if self._checklist is not None and any(
+                    item.rule in self._shows_checklist.get(state.framework.key, ()) for item in due
+                ):
+                    assert state.inspection.id is not None
+                    missing = tuple(await self._checklist.missing(state.inspection.id))
+                    state = replace(state, missing_items=missing)
+                    due = due_now(state, now)
             except InspectionError as exc:
                 report.errors.append(f"inspection {state.inspection.id}: {exc}")
                 continue
