@@ -11,6 +11,7 @@ import html
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
@@ -47,6 +48,7 @@ T = TypeVar("T")
 # Teams throttles per conversation; these statuses are worth retrying (with backoff + jitter).
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 MAX_SEND_ATTEMPTS = 4
+RESAVE_SECONDS = 600.0
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -72,27 +74,37 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self.router = router
         self.services = services
         self._retry_base = retry_base_seconds
-        # conversation id -> what was last saved, so an unchanged reference isn't rewritten.
-        self._saved: dict[str, ConversationRef] = {}
+        # conversation id -> what was last saved and when, so an unchanged reference isn't
+        # rewritten on every turn.
+        self._saved: dict[str, tuple[ConversationRef, float]] = {}
 
     # --- every turn --------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        removing = activity.type == ActivityTypes.installation_update and (
-            activity.action or ""
-        ).startswith("remove")
-        if not removing and activity.type in (
-            ActivityTypes.message,
-            ActivityTypes.invoke,
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            await self._remember(activity)
+        elif activity.type in (
             ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
-        ):
-            await self._remember(activity)
+        ) and not _bot_removed(activity):
+            # Install events always write: another instance may have forgotten this chat.
+            await self._remember(activity, force=True)
         await super().on_turn(turn_context)
 
-    async def _remember(self, activity: Activity) -> None:
+    async def _remember(self, activity: Activity, *, force: bool = False) -> None:
         ref = conversation_ref(activity)
-        if ref is None or self._saved.get(ref.conversation_id) == ref:
+        if ref is None:
+            return
+        cached = self._saved.get(ref.conversation_id)
+        now = time.monotonic()
+        # Unchanged references are rewritten now and then, so that a row removed by another
+        # instance (or by hand) comes back without a restart.
+        if (
+            not force
+            and cached is not None
+            and cached[0] == ref
+            and now - cached[1] < RESAVE_SECONDS
+        ):
             return
         try:
             await self.services.conversations.save(ref)
@@ -100,7 +112,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             # Answering the user matters more; the next turn saves it again.
             log.warning("conversation reference not saved: database unavailable")
             return
-        self._saved[ref.conversation_id] = ref
+        self._saved[ref.conversation_id] = (ref, now)
 
     async def _forget(self, activity: Activity) -> None:
         ref = conversation_ref(activity)
@@ -110,7 +122,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.services.conversations.forget(ref.conversation_id)
         if ref.team_id:
             await self.services.conversations.forget_team(ref.team_id)
-            for key in [k for k, v in self._saved.items() if v.team_id == ref.team_id]:
+            for key in [k for k, v in self._saved.items() if v[0].team_id == ref.team_id]:
                 self._saved.pop(key, None)
         log.info("bot removed from a conversation", extra={"kind": ref.kind})
 
@@ -302,6 +314,13 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
 
 
 # --- helpers (pure functions of the activity) ------------------------------------------------
+def _bot_removed(activity: Activity) -> bool:
+    if activity.type == ActivityTypes.installation_update:
+        return (activity.action or "").startswith("remove")
+    bot_id = activity.recipient.id if activity.recipient else None
+    return any(member.id == bot_id for member in activity.members_removed or [])
+
+
 def conversation_kind(activity: Activity) -> ConversationKind:
     kind = (activity.conversation.conversation_type if activity.conversation else None) or ""
     if kind == "channel":

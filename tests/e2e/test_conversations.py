@@ -57,3 +57,11 @@ async def test_every_turn_stores_the_channel_root_not_the_thread(bot: BotHarness
     assert ref.team_id == TEAM_ID and ref.tenant_id == "tenant-1"
     await bot.say("help", as_=LINK)
     assert await bot.services.conversations.personal_for(LINK.aad_object_id) is not None
+
+
+async def test_reinstall_after_another_instance_forgot_saves_again(bot: BotHarness) -> None:
+    await bot.send(_at(bot, "installation_update_add"))
+    # Another instance handled an uninstall: the row is gone, this instance's cache is not.
+    await bot.services.conversations.forget("a:1personal-chat-link")
+    await bot.send(_at(bot, "installation_update_add"))
+    assert await bot.services.conversations.personal_for(LINK.aad_object_id) is not None
