@@ -456,7 +456,7 @@ async def delete_inspection(database: Database, inspection: Inspection) -> None:
 def add_demo_channel(emulator: GraphEmulator) -> Path:
     """Give the in-process Graph emulator the demo channel, its people and its Files (kept on
     disk under a fixed drive id, so they survive restarts). Returns the channel's folder."""
-    from graph.emulator import EmulatedChannel, Membership
+    from graph.emulator import EmulatedChannel, Membership  # type: ignore[attr-defined]
     from graph.emulator_drive import EmulatedDrive
 
     team = emulator.teams.get(TEAM_AAD_ID)
