@@ -23,6 +23,7 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
+    ConversationAccount,
     ConversationParameters,
     ConversationReference,
 )
@@ -279,7 +280,29 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
                 None,
             )
         )
+        # The bot can post there, so the scheduler can too from now on: keep the reference.
+        await self._remember_channel(incoming, team_id, channel_id)
         return posted.get("id")
+
+    async def _remember_channel(self, incoming: Activity, team_id: str, channel_id: str) -> None:
+        tenant = channel_data(incoming).get("tenant_id")
+        reference: ConversationReference = TurnContext.get_conversation_reference(incoming)
+        reference.conversation = ConversationAccount(
+            id=channel_id, is_group=True, conversation_type="channel", tenant_id=tenant
+        )
+        reference.activity_id = None
+        reference.user = None
+        ref = ConversationRef(
+            conversation_id=channel_id,
+            kind="channel",
+            service_url=incoming.service_url,
+            tenant_id=tenant,
+            channel_id=channel_id,
+            team_id=team_id,
+            reference=reference.serialize(),
+        )
+        await self.services.conversations.save(ref)
+        self._saved[channel_id] = (ref, time.monotonic())
 
     # --- the one place that sends ------------------------------------------------------------
     async def send(

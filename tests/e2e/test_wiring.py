@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import SERVICES, create_app
 from inspection.clock import FixedClock
+from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
 from settings import load_settings
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.fakes.connector import FakeConnector
@@ -71,3 +72,17 @@ async def test_new_inspection_sets_up_the_channel_through_graph(local_bot: BotHa
     # The welcome card went to the new channel as a new conversation (not a reply here).
     welcome = [c for c in local_bot.connector.calls if c.path == "/v3/conversations"]
     assert welcome and "Required documents" in content(welcome[0])
+    # ... and the scheduler can post there from now on, without anyone writing in it first.
+    ref = await local_bot.services.conversations.channel(stored.channel.channel_id)
+    assert ref is not None and ref.team_id == stored.channel.team_id
+    assert ref.reference["conversation"]["id"] == stored.channel.channel_id
+    assert ref.reference["serviceUrl"] == local_bot.connector.url
+    notifier = local_bot.services.notifier
+    assert notifier is not None
+    delivery = await notifier.send(
+        OutgoingMessage(Recipient.channel(stored.id or 0), "Uploads are due on Friday.")
+    )
+    assert delivery.status == DeliveryStatus.SENT
+    last = local_bot.connector.calls[-1]
+    assert last.conversation_id == stored.channel.channel_id
+    assert last.text == "Uploads are due on Friday."
