@@ -101,8 +101,9 @@ def create_app(
 
     # Registered first, so it runs before (and is torn down after) everything it feeds.
     app.cleanup_ctx.append(lifecycle)
-    _wire_graph(app, services, settings, directory, graph_emulator)
-    if settings.scheduler_enabled if scheduler is None else scheduler:
+    polling = settings.scheduler_enabled if scheduler is None else scheduler
+    _wire_graph(app, services, settings, directory, graph_emulator, poll=polling)
+    if polling:
         _wire_scheduler(app, services, settings, checks)
     return app
 
@@ -131,6 +132,9 @@ def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
         services.conversations,
         services.repository,
     )
+    # The checklist card is updated in place through the adapter (bot/commands/checklist.py).
+    services.extras["bot_adapter"] = adapter
+    services.extras["bot_app_id"] = settings.microsoft_app_id
 
 
 def _wire_scheduler(
@@ -156,6 +160,8 @@ def _wire_graph(
     settings: Settings,
     directory: Directory | None,
     emulator_folder: Path | None,
+    *,
+    poll: bool = True,
 ) -> None:
     """Microsoft Graph (GRAPH_TEAM_ID set), or the in-process emulator for local runs."""
     from graph.client import GraphConfig, build_client
@@ -165,9 +171,10 @@ def _wire_graph(
 
     services.channel_name_pattern = settings.graph_channel_name_pattern
     services.inspections_team_id = settings.graph_team_id or None
+    files = SqlFileStore(services.database)
+    poller = _wire_file_sync(app, services, settings, files, poll=poll, local=bool(emulator_folder))
     if directory is not None:
         return
-    files = SqlFileStore(services.database)
     if emulator_folder is not None:
         from graph.emulator import GraphEmulator, seed_local
 
@@ -197,7 +204,8 @@ def _wire_graph(
     services.directory = graph
     if config.client_state:
         routes, receiver = notifications_routes(
-            subscription_trigger(graph, services.repository, files), config.client_state
+            subscription_trigger(graph, services.repository, files, poller.listeners()),
+            config.client_state,
         )
         app.router.add_routes(routes)
 
@@ -205,6 +213,33 @@ def _wire_graph(
             await receiver.coalescer.close()
 
         app.on_cleanup.append(close_receiver)
+
+
+def _wire_file_sync(
+    app: web.Application, services: Any, settings: Settings, files: Any, *, poll: bool, local: bool
+) -> Any:
+    """Files in the channel reach the checklist: the polling job (and `sync files`)."""
+    from datetime import UTC, datetime
+
+    from scheduler.file_sync import FileSyncPoller, attach
+
+    async def has_subscription(inspection_id: int) -> bool:
+        now = datetime.now(UTC)
+        return any(
+            s.expires_at > now for s in await files.subscriptions(inspection_id=inspection_id)
+        )
+
+    poller = FileSyncPoller(
+        services,
+        services.extras["checklist_board"],
+        interval_seconds=30.0 if local else settings.file_sync_minutes * 60,
+        has_subscription=has_subscription,
+    )
+    services.extras["file_sync"] = poller.sync_now
+    services.extras["file_poller"] = poller
+    if poll:
+        attach(app, poller)
+    return poller
 
 
 # Keys to what create_app built (tests, and other modules mounting routes on the app).

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         default=Path("./local/graph-files"), alias="GRAPH_EMULATOR_FOLDER"
     )
 
+    # --- Checklist intake: files in the channel reach the checklist (issues 3, 4, 9) ----------
+    # How often each open inspection's channel Files are synced when change notifications are
+    # off or quiet (the local Graph emulator is polled every 30 seconds instead).
+    file_sync_minutes: float = Field(default=5.0, gt=0, le=1440, alias="FILE_SYNC_MINUTES")
+
     # --- Operations: logs and metrics (issue 7) -----------------------------------------------
     # "json": one JSON object per line (production); "text": readable lines (local runs).
     log_format: Literal["json", "text"] = Field(default="json", alias="LOG_FORMAT")

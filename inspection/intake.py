@@ -207,6 +207,52 @@ class ChecklistIntake:
             removed=tuple(removed),
         )
 
+    async def reconcile(self, inspection: Inspection) -> IntakeResult:
+        """Bring the checklist in line with every file the last sync knows of.
+
+        A sync's changes are recorded once; if recording failed (database down mid-way) the
+        next sync would not bring those files again. This catches up: files the checklist has
+        not seen (or saw in an older version) are recorded, files it has that the channel no
+        longer holds are removed; unchanged files are not read again.
+        """
+        if inspection.id is None:
+            raise NotFound("this inspection has not been stored yet")
+        directory = self.directory()
+        if directory is None or readable_channel(inspection) is None:
+            return IntakeResult(inspection.id)
+        known = await directory.files(inspection.id)
+        checklist = self.checklist_for(inspection)
+        state = await checklist.state(inspection)
+        recorded = {
+            ref.file_id: ref
+            for refs in (
+                *(item.files for item in state.items),
+                *(item.superseded for item in state.items),
+                state.unmatched,
+                state.ignored,
+            )
+            for ref in refs
+        }
+        reader = self._reader(inspection)
+        files = [document_file(f, reader.loader(f) if reader else None) for f in known]
+        fresh = [
+            f
+            for f in files
+            if f.file_id not in recorded
+            or (recorded[f.file_id].path, recorded[f.file_id].modified) != (f.path, f.modified)
+        ]
+        removed = sorted(set(recorded) - {f.file_id for f in files})
+        if not fresh and not removed:
+            return IntakeResult(inspection.id)
+        # All known files go in: the checklist skips those it already has in this version.
+        state = await checklist.record_files(inspection, files, removed=removed)
+        return IntakeResult(
+            inspection.id,
+            state=state,
+            recorded=tuple(f.path for f in fresh),
+            removed=tuple(removed),
+        )
+
     async def recheck(self, inspection: Inspection) -> ChecklistState | None:
         """Check every matched file's content again (after the on-site dates moved or notice
         was recorded: audit and meeting dates are judged against them). None when the files

@@ -9,3 +9,4 @@ import store.files  # noqa: F401
 import store.requests  # noqa: F401
 import store.outbox  # noqa: F401
 import store.checklist  # noqa: F401
+import store.checklist_cards  # noqa: F401

@@ -1,0 +1,177 @@
+"""Polling the inspection channels' Files: the fallback for Graph change notifications (issue 3).
+
+Every few minutes, for each open inspection whose channel Files are set up, run one delta sync
+(`graph.notifications.sync_inspection_files`) and hand it to the listeners (the checklist). An
+inspection is skipped while change notifications are on for it (a live subscription) and a
+sync ran recently; notifications can be lost, so a sync still runs once that goes stale.
+
+At start-up, and after a sync whose recording failed, the checklist is reconciled with the
+files the last sync knows of (`ChecklistBoard.catch_up`), so nothing a crash interrupted is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from graph.notifications import SyncListener, sync_inspection_files
+from inspection.directory import SyncResult
+from inspection.errors import InspectionError
+from inspection.intake import IntakeResult
+from inspection.model import Inspection, InspectionStatus
+
+log = logging.getLogger("scheduler.file_sync")
+
+# Does this inspection have a live change subscription? (store.files.SqlFileStore answers it.)
+HasSubscription = Callable[[int], Awaitable[bool]]
+
+
+@dataclass
+class PollReport:
+    synced: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+class FileSyncPoller:
+    def __init__(
+        self,
+        services: Any,
+        board: Any,
+        *,
+        interval_seconds: float = 300.0,
+        fresh_for: timedelta = timedelta(minutes=30),
+        has_subscription: HasSubscription | None = None,
+        listeners: Sequence[SyncListener] = (),
+    ) -> None:
+        """`board`: the `bot.commands.checklist.ChecklistBoard` (on_sync, catch_up, behind)."""
+        self._services = services
+        self._board = board
+        self._interval = interval_seconds
+        self._fresh_for = fresh_for
+        self._has_subscription = has_subscription
+        self._listeners = tuple(listeners)
+        self._last_sync: dict[int, datetime] = {}
+        self._caught_up: set[int] = set()
+        self._scheduler: AsyncIOScheduler | None = None
+        self._lock = asyncio.Lock()
+        self.last_report: PollReport | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and bool(self._scheduler.running)
+
+    async def note_sync(self, inspection: Inspection, result: SyncResult) -> None:
+        """A listener: any sync (notification, poll, command) counts as fresh."""
+        if inspection.id is not None:
+            self._last_sync[inspection.id] = self._services.clock.now()
+
+    def listeners(self) -> list[SyncListener]:
+        return [self.note_sync, self._board.on_sync, *self._listeners]
+
+    async def sync_now(self, inspection_id: int) -> IntakeResult | None:
+        """One sync of one inspection's Files, recorded in its checklist; None when it has no
+        channel Files (or no directory is configured)."""
+        directory = self._services.directory
+        if directory is None:
+            return None
+        inspection = await self._services.repository.get(inspection_id)
+        if inspection_id in self._board.behind or inspection_id not in self._caught_up:
+            await self._board.catch_up(inspection)
+            self._caught_up.add(inspection_id)
+        outcomes: list[IntakeResult] = []
+
+        async def capture(inspection: Inspection, result: SyncResult) -> None:
+            outcomes.append(await self._board.on_sync(inspection, result))
+
+        listeners = [self.note_sync, capture, *self._listeners]
+        result = await sync_inspection_files(
+            directory, self._services.repository, inspection_id, listeners
+        )
+        if result is None:
+            return None
+        return outcomes[0] if outcomes else IntakeResult(inspection_id)
+
+    async def _fresh(self, inspection_id: int) -> bool:
+        if self._has_subscription is None or not await self._has_subscription(inspection_id):
+            return False
+        last = self._last_sync.get(inspection_id)
+        return last is not None and self._services.clock.now() - last < self._fresh_for
+
+    async def poll(self) -> PollReport | None:
+        """Sync every open inspection with channel Files; None if a poll is still running."""
+        if self._lock.locked():
+            log.info("previous file poll still running; skipping this one")
+            return None
+        async with self._lock:
+            report = PollReport()
+            try:
+                inspections = await self._services.repository.list_all()
+            except InspectionError as exc:
+                log.warning("file poll: %s", exc)
+                report.failed[0] = str(exc)
+                self.last_report = report
+                return report
+            for inspection in inspections:
+                channel = inspection.channel
+                if (
+                    inspection.id is None
+                    or inspection.status == InspectionStatus.CLOSED
+                    or channel is None
+                    or not channel.drive_id
+                    or not channel.folder_id
+                ):
+                    continue
+                if await self._fresh(inspection.id) and inspection.id not in self._board.behind:
+                    report.skipped.append(inspection.id)
+                    continue
+                try:
+                    await self.sync_now(inspection.id)
+                except InspectionError as exc:  # e.g. Graph unavailable: the next poll retries
+                    report.failed[inspection.id] = str(exc)
+                    log.warning("file sync of inspection %s failed: %s", inspection.id, exc)
+                except Exception as exc:
+                    report.failed[inspection.id] = type(exc).__name__
+                    log.exception("file sync of inspection %s failed", inspection.id)
+                else:
+                    report.synced.append(inspection.id)
+            self.last_report = report
+            return report
+
+    def start(self) -> None:
+        if self.running:
+            return
+        scheduler = AsyncIOScheduler(
+            event_loop=asyncio.get_running_loop(),
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        scheduler.add_job(self.poll, IntervalTrigger(seconds=self._interval), id="file sync")
+        scheduler.add_job(self.poll, id="file sync at start-up")  # runs once, now
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def shutdown(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+        async with self._lock:  # let a poll in progress finish recording
+            pass
+
+
+def attach(app: web.Application, poller: FileSyncPoller) -> None:
+    """Poll while the aiohttp app runs."""
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        poller.start()
+        yield
+        await poller.shutdown()
+
+    app.cleanup_ctx.append(lifecycle)
