@@ -118,8 +118,10 @@ def _render(points: Sequence[Point], onsite: tuple[date, date] | None, today: da
     from PIL import Image
 
     days = [p.day for p in points] + [today] + (list(onsite) if onsite else [])
-    first, last = min(days) - timedelta(days=4), max(days) + timedelta(days=4)
-    figure = Figure(figsize=(9.6, 2.7), dpi=100)
+    # Room either side for the labels of the first and last milestones.
+    pad = timedelta(days=max(4, round((max(days) - min(days)).days * 0.08)))
+    first, last = min(days) - pad, max(days) + pad
+    figure = Figure(figsize=(7.2, 2.6), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.02, 0.2, 0.96, 0.78))
     axes.set_xlim(first, last)  # type: ignore[arg-type]
@@ -145,7 +147,7 @@ def _render(points: Sequence[Point], onsite: tuple[date, date] | None, today: da
             xytext=(0, 22),
             textcoords="offset points",
             ha="center",
-            fontsize=9,
+            fontsize=10,
             fontweight="bold",
             color=band,
         )
@@ -162,7 +164,7 @@ def _render(points: Sequence[Point], onsite: tuple[date, date] | None, today: da
             (point.day, height),  # type: ignore[arg-type]
             ha="center",
             va="bottom" if up else "top",
-            fontsize=9,
+            fontsize=10,
             fontweight="bold" if point.phase in ("today", "next") else "normal",
             color=colour,
         )
@@ -173,17 +175,24 @@ def _render(points: Sequence[Point], onsite: tuple[date, date] | None, today: da
             (today, -3.1),  # type: ignore[arg-type]
             ha="center",
             va="bottom",
-            fontsize=9,
+            fontsize=10,
             fontweight="bold",
             color=COLOURS["today"],
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
             zorder=6,
         )
     span = (last - first).days
-    locator = mdates.MonthLocator() if span > 120 else mdates.WeekdayLocator(byweekday=mdates.MO)  # type: ignore[no-untyped-call]
+    if span > 150:
+        locator = mdates.MonthLocator()  # type: ignore[no-untyped-call]
+        label = "%b %Y"
+    else:
+        # Every other Monday on a long strip, every Monday on a short one.
+        every = 3 if span > 100 else 2 if span > 45 else 1
+        locator = mdates.WeekdayLocator(byweekday=mdates.MO, interval=every)  # type: ignore[no-untyped-call, assignment]
+        label = "%d %b"
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y" if span > 120 else "%d %b"))  # type: ignore[no-untyped-call]
-    axes.tick_params(axis="x", labelsize=8, colors="#605e5c")
+    axes.xaxis.set_major_formatter(mdates.DateFormatter(label))  # type: ignore[no-untyped-call]
+    axes.tick_params(axis="x", labelsize=9, colors="#605e5c")
     axes.set_yticks([])
     for side in ("left", "right", "top"):
         axes.spines[side].set_visible(False)

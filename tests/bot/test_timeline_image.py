@@ -43,7 +43,7 @@ def test_png_is_small_and_marks_today_and_next(frameworks: FrameworkRegistry) ->
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert len(png) < 20_000  # Teams refuses messages over about 28 KB
     image = Image.open(io.BytesIO(png))
-    assert image.size == (960, 270)
+    assert image.size == (720, 260)
     colours = _colours(png)
     assert _near(colours, COLOURS["today"])
     assert _near(colours, COLOURS["next"])
