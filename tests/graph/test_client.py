@@ -87,3 +87,22 @@ def test_local_emulator_only_without_credentials(monkeypatch: pytest.MonkeyPatch
 def test_a_bad_time_zone_is_named() -> None:
     with pytest.raises(ConfigurationError, match="GRAPH_TIMEZONE 'Mars/Base'"):
         _ = GraphConfig(timezone="Mars/Base").zone
+
+
+async def test_local_graph_starts_an_emulator_when_no_azure_is_configured(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from graph.wiring import local_graph
+
+    for name in ("GRAPH_BASE_URL", "GRAPH_CLIENT_SECRET", "MicrosoftAppPassword"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRAPH_EMULATOR_FOLDER", str(tmp_path / "files"))
+    settings = load_settings()
+    async with local_graph(settings, watch_seconds=3600) as local:
+        assert local.graph_base_url.startswith("http://127.0.0.1:")
+        assert local.graph_team_id
+        assert wants_local_emulator(settings) and not wants_local_emulator(local)
+    monkeypatch.setenv("GRAPH_BASE_URL", "https://graph.example.org/v1.0")
+    real = load_settings()
+    async with local_graph(real) as same:
+        assert same is real
