@@ -60,12 +60,6 @@ SHOTS = (
 async def capture(out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
     from playwright.async_api import async_playwright
 
-    if not CHROMIUM.exists():
-        raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    prepared = prepare(ROOT / PLAYGROUND_DIR)
-    if not prepared.ready:
-        raise SystemExit(f"The Teams emulator is not available: {prepared.note}")
-    out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         run = LocalRun(Path(scratch) / "data", ROOT)
@@ -131,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     args = parser.parse_args(argv)
+    if not CHROMIUM.exists():
+        raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    prepared = prepare(ROOT / PLAYGROUND_DIR)
+    if not prepared.ready:
+        raise SystemExit(f"The Teams emulator is not available: {prepared.note}")
+    args.out.mkdir(parents=True, exist_ok=True)
     for path in asyncio.run(capture(args.out)):
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
