@@ -226,8 +226,13 @@ def register(router: Router, services: Services) -> None:
 
     @router.action("log_message_as_request", roles=INSPECTOR_ROLES)
     async def log_by_message_action(turn: Turn) -> Reply:
-        text = turn.data_str("message_text", max_length=4000)
-        source = _source(turn.data or {})
+        text = (turn.data or {}).get("message_text")
+        if not isinstance(text, str) or not text.strip():
+            raise InspectionError(
+                "That message has no text I can log (a picture or a card?); type the request "
+                "with `request ...` instead"
+            )
+        source = _source(turn.data or {})  # a message too long is refused by the log itself
         return await log_request(turn, text, None, source)
 
     @router.action("request_log_confirmed", roles=INSPECTOR_ROLES)

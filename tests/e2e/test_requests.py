@@ -170,6 +170,12 @@ async def test_log_by_message_action(bot: BotHarness) -> None:
     # The link officer cannot log from a message either.
     status, body, _ = await _invoke(bot, _message_action(bot, "<p>more</p>", as_=LINK))
     assert status == 200 and "Only the lead inspector or inspector" in body["task"]["value"]
+    long_text = "<p>" + "word " * 1000 + "</p>"
+    status, body, _ = await _invoke(bot, _message_action(bot, long_text))
+    assert status == 200 and "keep it under 4000" in body["task"]["value"]
+    status, body, _ = await _invoke(bot, _message_action(bot, "<p><img src='x'></p>"))
+    assert status == 200 and "no text I can log" in body["task"]["value"]
+    assert len(await _log(bot).all_requests(1)) == 1
 
 
 async def test_answer_with_an_attachment_in_a_personal_chat(
