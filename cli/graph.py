@@ -17,7 +17,7 @@ from cli.common import CliError, frameworks, iso_date, print_json, run, settings
 from graph.wiring import create_directory
 from inspection.clock import SystemClock
 from inspection.directory import ChannelSetup, ChannelSetupResult, SyncResult, channel_folders
-from inspection.inspections import InspectionService
+from inspection.inspections import InspectionService, channels_of_other_inspections
 from inspection.model import Inspection, InspectionStatus, Member, Role
 from store.database import Database
 from store.inspections import SqlInspectionRepository
@@ -114,6 +114,7 @@ async def _setup_channel(args: argparse.Namespace) -> int:
                 if inspection.channel and inspection.channel.team_id == team_id
                 else None
             ),
+            taken_channel_ids=await channels_of_other_inspections(repository, inspection.id),
         )
         result = await directory.setup_channel(request, progress)
         stored = await repository.update(

@@ -37,6 +37,7 @@ from inspection.directory import (
     Progress,
     SyncResult,
     channel_name,
+    name_variants,
     setup_members,
 )
 from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
@@ -180,9 +181,22 @@ class GraphDirectory:
                 log.info(
                     "recorded channel %s has gone; looking by name", request.existing_channel_id
                 )
-        existing = await self._channel_named(request.team_id, name)
-        if existing is not None:
-            return existing, False
+        name_taken = False
+        for candidate in name_variants(name):
+            existing = await self._channel_named(request.team_id, candidate)
+            if existing is None:
+                name, name_taken = candidate, False
+                break
+            if existing.id not in request.taken_channel_ids:
+                # A channel of this name not recorded for any other inspection: an earlier,
+                # half-finished run of this setup made it.
+                return existing, False
+            name_taken = True
+        if name_taken:
+            raise InspectionError(
+                f"every channel name like {name!r} already belongs to another inspection; "
+                "rename one of them in Teams or change GRAPH_CHANNEL_NAME_PATTERN"
+            )
         body = GraphChannel(
             display_name=name,
             description=request.description or None,
@@ -201,7 +215,7 @@ class GraphDirectory:
             if status_of(exc) == 400 and code_of(exc) == "NameAlreadyExists":
                 # Someone (or a retried request) made it meanwhile: use theirs.
                 again = await self._channel_named(request.team_id, name)
-                if again is not None:
+                if again is not None and again.id not in request.taken_channel_ids:
                     return again, False
             if status_of(exc) == 404:
                 raise NotFound(

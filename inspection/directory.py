@@ -71,7 +71,9 @@ class ChannelSetup:
     """What to set up for one inspection (7.2).
 
     `existing_channel_id` is the channel recorded by an earlier, possibly half-finished, run:
-    setup continues with it instead of making another.
+    setup continues with it instead of making another. `taken_channel_ids` are the channels of
+    other inspections: a channel found by name among them is never adopted (two inspections of
+    one service in the same month get "... (2)"), so no inspection sees another's files.
     """
 
     team_id: str
@@ -84,6 +86,7 @@ class ChannelSetup:
     folders: tuple[FolderSpec, ...] = ()
     description: str = ""
     existing_channel_id: str | None = None
+    taken_channel_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,15 @@ def channel_name(
             f"channel name pattern {pattern!r} gives an empty name for service {service_name!r}"
         )
     return name
+
+
+def name_variants(name: str, *, limit: int = MAX_CHANNEL_NAME, count: int = 9) -> list[str]:
+    """`name`, then "name (2)" ... "name (count)", each within `limit` characters."""
+    variants = [name]
+    for number in range(2, count + 1):
+        suffix = f" ({number})"
+        variants.append(name[: limit - len(suffix)].rstrip(" .-") + suffix)
+    return variants
 
 
 def channel_folders(framework: Framework) -> tuple[FolderSpec, ...]:

@@ -36,6 +36,18 @@ def timeline_for(
     )
 
 
+async def channels_of_other_inspections(
+    repository: InspectionRepository, inspection_id: int | None
+) -> frozenset[str]:
+    """Channel ids recorded for every inspection but this one (closed ones included): channel
+    setup must never adopt one of them."""
+    return frozenset(
+        other.channel.channel_id
+        for other in await repository.list_all(include_closed=True)
+        if other.channel is not None and other.id != inspection_id
+    )
+
+
 class InspectionService:
     def __init__(
         self, repository: InspectionRepository, frameworks: FrameworkRegistry, clock: Clock

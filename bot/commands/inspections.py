@@ -36,7 +36,7 @@ from inspection.errors import (
     PlanningError,
 )
 from inspection.frameworks import Framework
-from inspection.inspections import timeline_for
+from inspection.inspections import channels_of_other_inspections, timeline_for
 from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
 from inspection.timeline import Timeline
 
@@ -328,6 +328,9 @@ def register(router: Router, services: Services) -> None:
                 members=setup_members(inspection.members),
                 description=f"Inspection of {inspection.service_name} ({framework.title})",
                 existing_channel_id=inspection.channel.channel_id if inspection.channel else None,
+                taken_channel_ids=await channels_of_other_inspections(
+                    services.repository, inspection.id
+                ),
             ),
             framework,
         )

@@ -244,3 +244,25 @@ async def test_the_configured_membership_applies_when_the_request_names_none(
     result = await directory.setup_channel(setup_request(team, frameworks))
     assert result.membership_type == "standard"
     assert emulator.channel(result.channel_id).membership_type == "standard"
+
+
+async def test_another_inspections_channel_of_the_same_name_is_never_adopted(
+    emulator: GraphEmulator,
+    team: EmulatedTeam,
+    directory: GraphDirectory,
+    frameworks: FrameworkRegistry,
+) -> None:
+    # A second inspection of the same service in the same month must not share the first's
+    # channel (and so its files): it gets a channel of its own, "... (2)".
+    first = await directory.setup_channel(setup_request(team, frameworks))
+    second = await directory.setup_channel(
+        replace(setup_request(team, frameworks), taken_channel_ids=frozenset({first.channel_id}))
+    )
+    assert second.channel_id != first.channel_id
+    assert second.display_name == "Inspection - Fostering Service - Mar 2024 (2)"
+    assert second.channel_created
+    # Re-running the second setup finds its own channel, not the first inspection's.
+    again = await directory.setup_channel(
+        replace(setup_request(team, frameworks), taken_channel_ids=frozenset({first.channel_id}))
+    )
+    assert again.channel_id == second.channel_id and not again.channel_created
