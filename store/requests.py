@@ -49,7 +49,7 @@ from inspection.requests import (
     format_ref,
 )
 from store.database import Database
-from store.tables import Base
+from store.tables import Base, InspectionRow
 from store.types import UTCDateTime
 
 ANSWER = "answer"
@@ -214,7 +214,13 @@ class SqlRequestRepository:
                     )
                 )[0]
         except IntegrityError as exc:
-            raise NotFound(f"there is no inspection {request.inspection_id}") from exc
+            async with self._db.session() as session:
+                known = await session.get(InspectionRow, request.inspection_id)
+            if known is None:
+                raise NotFound(f"there is no inspection {request.inspection_id}") from exc
+            raise Conflict(
+                "the request could not be given its number just now; send it again"
+            ) from exc
 
     async def _next_number(self, session: AsyncSession, inspection_id: int) -> int:
         bump = (
