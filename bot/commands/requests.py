@@ -71,7 +71,7 @@ ANSWERERS = PROVIDER_ROLES | INSPECTOR_ROLES
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 _REF = r"IR[\s\-_]?\d{1,6}"
 _ANSWERED = re.compile(
-    rf"^\s*(?P<ref>{_REF})\s+(?:is|has\s+been|was|now)\s+(?P<partial>partly\s+|partially\s+)?"
+    rf"^\s*(?P<ref>{_REF})\s+(?:(?:is|has\s+been|was|now)\s+)?(?P<partial>partly\s+|partially\s+)?"
     r"answered\b[\s,.;:\-]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )

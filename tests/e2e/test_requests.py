@@ -233,7 +233,7 @@ async def test_accept_follow_up_and_the_rules_on_the_way(bot: BotHarness) -> Non
     await bot.say("request Fostering panel minutes for January", where="channel")
     sent = await bot.say("close IR-001", as_=LEAD, where="channel")
     assert "IR-001 has no answer yet" in bot.texts(sent)
-    await bot.say("IR-001 is answered, minutes attached to the channel", as_=LINK, where="channel")
+    await bot.say("IR-1 answered, minutes attached to the channel", as_=LINK, where="channel")
     sent = await bot.say("close IR-001", as_=LINK, where="channel")
     assert "Only the lead inspector or inspector can use `close`" in bot.texts(sent)
     sent = await bot.say("withdraw IR-001", as_=LINK, where="channel")
