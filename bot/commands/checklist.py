@@ -1,10 +1,9 @@
 """The document checklist in Teams (7.2): the live card, questions about files, and what the
 link officer says about them.
 
-- `ChecklistBoard`: after every sync of the channel's Files (the `SyncListener` app.py
-  registers), records the changes through `inspection.intake`, updates the channel's checklist
-  card in place (or posts one), and asks the link officer about ambiguous files (personal chat,
-  else the channel with an @mention) with one button per answer.
+- `bot.checklist_board.ChecklistBoard` (made here, kept in `services.extras`): after every sync
+  of the channel's Files it updates the channel's checklist card in place and asks the link
+  officer about ambiguous files, with one button per answer (handled here).
 - Commands and phrasings: `checklist`, "what's outstanding?", "this file is the staffing
   return" / "'Data Nov.xlsx' is the child-level data" (a confirmation when unsure, a choice when
   several files could be meant), "staffing data is not applicable because ..." (the reason is
@@ -15,25 +14,20 @@ link officer says about them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.cards import checklist as cards
+from bot.checklist_board import ChecklistBoard, zone_of
 from bot.router import Next, Reply, Route, Router, Turn
 from bot.services import Services
-from inspection.checklist import ChecklistState, FileRef, Question
-from inspection.directory import SyncResult
+from inspection.checklist import ChecklistState, FileRef
 from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.frameworks import ChecklistItemSpec
-from inspection.intake import ChecklistIntake, IntakeResult, question_recipients
+from inspection.intake import ChecklistIntake, IntakeResult
 from inspection.model import INSPECTOR_ROLES, Inspection, Role
-from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
-from store.checklist_cards import SqlChecklistCards
 
 log = logging.getLogger("bot.commands.checklist")
 
@@ -44,7 +38,6 @@ SYNCERS = INSPECTOR_ROLES | {Role.LINK_OFFICER}
 MEMBERS = frozenset(Role)
 REPLANNING = frozenset({"move onsite", "notice given"})
 
-_QUESTION_WORDS = re.compile(r"^(what|which|when|who|where|how|why|is|are|can|does|do)\b", re.I)
 _THIS = re.compile(
     r"^(this|that|it|the attached|the attachment|attached)( (one|file|document|doc|upload))?$",
     re.I,
@@ -54,8 +47,10 @@ _NOT_ITEM = re.compile(
     r"\s+(?:document|item|file)s?\b",
     re.I | re.S,
 )
+# Not a question ("what is the deadline?"): those belong to other intents or to "didn't understand".
 _MAP = re.compile(
-    r"^\s*(?:please\s+)?(?P<file>.+?)\s+(?:is|are)\s+(?:the|our|my)\s+(?P<item>.+?)\s*$",
+    r"^(?!\s*(?:what|which|when|who|where|how|why|is|are|can|does|do)\b)\s*(?:please\s+)?"
+    r"(?P<file>.+?)\s+(?:is|are)\s+(?:the|our|my)\s+(?P<item>.+?)\s*$",
     re.I | re.S,
 )
 _WAIVE = re.compile(
@@ -71,171 +66,6 @@ SyncNow = Callable[[int], Awaitable[IntakeResult | None]]
 
 def _unquote(words: str) -> str:
     return words.strip().strip("\"'“”‘’").strip()
-
-
-def _zone(services: Services, inspection: Inspection) -> ZoneInfo:
-    zone: ZoneInfo = services.frameworks.get(inspection.framework).zone
-    return zone
-
-
-# --- the live card and the questions -----------------------------------------------------------
-
-
-class ChecklistBoard:
-    """Keeps each inspection's checklist card in its channel current and asks the questions."""
-
-    def __init__(self, services: Services, intake: ChecklistIntake) -> None:
-        self.services = services
-        self.intake = intake
-        self.cards = SqlChecklistCards(services.database)
-        self._locks: dict[int, asyncio.Lock] = {}
-        # Inspections whose last sync could not be recorded: reconciled on the next poll.
-        self.behind: set[int] = set()
-
-    async def on_sync(self, inspection: Inspection, result: SyncResult) -> IntakeResult:
-        """The `SyncListener`: record, update the card, ask about ambiguous files."""
-        assert inspection.id is not None
-        try:
-            outcome = await self.intake.record_sync(inspection, result)
-        except Exception:
-            self.behind.add(inspection.id)
-            raise
-        await self.show(inspection, outcome)
-        return outcome
-
-    async def catch_up(self, inspection: Inspection) -> IntakeResult:
-        """Reconcile with the files the last sync knows of (after a failed recording, or at
-        start-up); shows the outcome like a sync."""
-        assert inspection.id is not None
-        outcome = await self.intake.reconcile(inspection)
-        self.behind.discard(inspection.id)
-        await self.show(inspection, outcome)
-        return outcome
-
-    async def show(self, inspection: Inspection, outcome: IntakeResult) -> None:
-        if outcome.changed and outcome.state is not None:
-            await self.publish(inspection, outcome.state)
-        if outcome.new_questions and outcome.state is not None:
-            await self.ask(inspection, outcome.state, outcome.new_questions)
-
-    async def publish(
-        self, inspection: Inspection, state: ChecklistState | None = None, *, new: bool = False
-    ) -> str | None:
-        """Update the channel's checklist card in place; post one if there is none (or `new`).
-        Returns the card's activity id, None when the bot cannot post in the channel."""
-        assert inspection.id is not None
-        if inspection.channel is None:
-            return None
-        lock = self._locks.setdefault(inspection.id, asyncio.Lock())
-        async with lock:
-            state = state or await self.intake.state(inspection)
-            now = self.services.clock.now()
-            card = cards.checklist_card(
-                inspection, state, updated_at=now, zone=_zone(self.services, inspection)
-            )
-            summary = f"Document checklist: {cards.counts_line(state)}"
-            existing = None if new else await self.cards.get(inspection.id)
-            if existing is not None and await self._update(
-                inspection, existing.conversation_id, existing.activity_id, summary, card
-            ):
-                await self.cards.updated(inspection.id, now)
-                return existing.activity_id
-            notifier = self.services.notifier
-            if notifier is None:
-                return None
-            delivery = await notifier.send(
-                OutgoingMessage(Recipient.channel(inspection.id), summary, card=card)
-            )
-            if delivery.status != DeliveryStatus.SENT or not delivery.activity_id:
-                log.info("checklist card not posted: %s", delivery.detail)
-                return None
-            ref = await self.services.conversations.channel(inspection.channel.channel_id)
-            if ref is not None:
-                await self.cards.posted(
-                    inspection.id, ref.conversation_id, delivery.activity_id, now
-                )
-            return delivery.activity_id
-
-    async def _update(
-        self,
-        inspection: Inspection,
-        conversation_id: str,
-        activity_id: str,
-        summary: str,
-        card: dict[str, Any],
-    ) -> bool:
-        adapter = self.services.extras.get("bot_adapter")
-        if adapter is None or inspection.channel is None:
-            return False
-        ref = await self.services.conversations.channel(inspection.channel.channel_id)
-        if ref is None:
-            return False
-        from botbuilder.core import TurnContext
-        from botbuilder.schema import ConversationReference
-
-        from bot.teams import to_activity
-
-        reference = ConversationReference().deserialize(ref.reference)
-        if reference.conversation is not None:
-            reference.conversation.id = conversation_id
-        if not reference.service_url:
-            reference.service_url = ref.service_url
-        activity = to_activity(Reply(text=summary, card=card))
-        activity.id = activity_id
-        failed: list[Exception] = []
-
-        async def callback(context: TurnContext) -> None:
-            try:
-                await context.update_activity(activity)
-            except Exception as exc:  # gone, too old: a new card is posted instead
-                failed.append(exc)
-
-        try:
-            await adapter.continue_conversation(
-                reference, callback, self.services.extras.get("bot_app_id", "")
-            )
-        except Exception as exc:
-            failed.append(exc)
-        if failed:
-            log.info("checklist card not updated in place (%s); posting anew", failed[0])
-            return False
-        return True
-
-    async def ask(
-        self, inspection: Inspection, state: ChecklistState, questions: tuple[Question, ...]
-    ) -> None:
-        """Each question to the link officer's personal chat, else to the channel with an
-        @mention of them."""
-        notifier = self.services.notifier
-        if notifier is None or inspection.id is None:
-            return
-        urls = {
-            ref.file_id: ref.web_url
-            for refs in (state.unmatched, *(item.files for item in state.items))
-            for ref in refs
-        }
-        names = {m.aad_object_id: m.display_name or "link officer" for m in inspection.members}
-        for question in questions:
-            card = cards.question_card(inspection, question, urls.get(question.file_id))
-            unreached: list[str] = []
-            for aad in question_recipients(inspection):
-                delivery = await notifier.send(
-                    OutgoingMessage(Recipient.person(inspection.id, aad), question.text, card=card)
-                )
-                if delivery.status == DeliveryStatus.NO_CONVERSATION:
-                    unreached.append(aad)
-            if unreached:
-                await notifier.send(
-                    OutgoingMessage(
-                        Recipient.channel(inspection.id),
-                        question.text,
-                        card=card,
-                        mentions=tuple(unreached),
-                        metadata={
-                            f"mention:{aad}": names.get(aad, "link officer") for aad in unreached
-                        },
-                    )
-                )
 
 
 # --- what people say ----------------------------------------------------------------------------
@@ -301,7 +131,7 @@ def register(router: Router, services: Services) -> None:
                     "it updates itself as files arrive."
                 )
         card = cards.checklist_card(
-            inspection, state, updated_at=services.clock.now(), zone=_zone(services, inspection)
+            inspection, state, updated_at=services.clock.now(), zone=zone_of(services, inspection)
         )
         return Reply(text=cards.counts_line(state), card=card)
 
@@ -310,7 +140,7 @@ def register(router: Router, services: Services) -> None:
         inspection = await from_card(turn, MEMBERS)
         state = await intake.state(inspection)
         card = cards.checklist_card(
-            inspection, state, updated_at=services.clock.now(), zone=_zone(services, inspection)
+            inspection, state, updated_at=services.clock.now(), zone=zone_of(services, inspection)
         )
         return Reply(text=cards.counts_line(state), card=card, update=True)
 
@@ -547,11 +377,14 @@ def register(router: Router, services: Services) -> None:
     async def map_by_words(turn: Turn) -> Reply:
         match = _MAP.match(turn.args)
         file_words = match["file"] if match else ""
-        if match is None or _QUESTION_WORDS.match(file_words.strip()):
+        if match is None:
             return router.not_understood(turn.text)
         inspection = turn.require_inspection()
         items = intake.resolve_item(inspection, _unquote(match["item"]))
         if not items:
+            if not (await files_meant(turn, inspection, _unquote(file_words)))[0]:
+                # Neither a file nor an item: not this phrasing at all.
+                return router.not_understood(turn.text)
             return Reply(text=_unknown_item(services, inspection, match["item"]))
         if len(items) > 1:
             return Reply(

@@ -1,0 +1,189 @@
+"""The live checklist card in each inspection channel, and the questions about files.
+
+`ChecklistBoard.on_sync` is the `SyncListener` app.py registers: after every sync of the
+channel's Files it records the changes (`inspection.intake`), updates the channel's checklist
+card in place (`update_activity` of the card it last posted, whose id is kept in
+`store.checklist_cards`; a new card when there is none or it is gone), and asks the link officer
+about ambiguous files: in their personal chat, else in the channel with an @mention of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.cards import checklist as cards
+from bot.router import Reply
+from bot.services import Services
+from inspection.checklist import ChecklistState, Question
+from inspection.directory import SyncResult
+from inspection.intake import ChecklistIntake, IntakeResult, question_recipients
+from inspection.model import Inspection
+from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
+from store.checklist_cards import SqlChecklistCards
+
+log = logging.getLogger("bot.checklist_board")
+
+
+def zone_of(services: Services, inspection: Inspection) -> ZoneInfo:
+    zone: ZoneInfo = services.frameworks.get(inspection.framework).zone
+    return zone
+
+
+class ChecklistBoard:
+    """Keeps each inspection's checklist card in its channel current and asks the questions."""
+
+    def __init__(self, services: Services, intake: ChecklistIntake) -> None:
+        self.services = services
+        self.intake = intake
+        self.cards = SqlChecklistCards(services.database)
+        self._locks: dict[int, asyncio.Lock] = {}
+        # Inspections whose last sync could not be recorded: reconciled on the next poll.
+        self.behind: set[int] = set()
+
+    async def on_sync(self, inspection: Inspection, result: SyncResult) -> IntakeResult:
+        """The `SyncListener`: record, update the card, ask about ambiguous files."""
+        assert inspection.id is not None
+        try:
+            outcome = await self.intake.record_sync(inspection, result)
+        except Exception:
+            self.behind.add(inspection.id)
+            raise
+        await self.show(inspection, outcome)
+        return outcome
+
+    async def catch_up(self, inspection: Inspection) -> IntakeResult:
+        """Reconcile with the files the last sync knows of (after a failed recording, or at
+        start-up); shows the outcome like a sync."""
+        assert inspection.id is not None
+        outcome = await self.intake.reconcile(inspection)
+        self.behind.discard(inspection.id)
+        await self.show(inspection, outcome)
+        return outcome
+
+    async def show(self, inspection: Inspection, outcome: IntakeResult) -> None:
+        if outcome.changed and outcome.state is not None:
+            await self.publish(inspection, outcome.state)
+        if outcome.new_questions and outcome.state is not None:
+            await self.ask(inspection, outcome.state, outcome.new_questions)
+
+    async def publish(
+        self, inspection: Inspection, state: ChecklistState | None = None, *, new: bool = False
+    ) -> str | None:
+        """Update the channel's checklist card in place; post one if there is none (or `new`).
+        Returns the card's activity id, None when the bot cannot post in the channel."""
+        assert inspection.id is not None
+        if inspection.channel is None:
+            return None
+        lock = self._locks.setdefault(inspection.id, asyncio.Lock())
+        async with lock:
+            state = state or await self.intake.state(inspection)
+            now = self.services.clock.now()
+            card = cards.checklist_card(
+                inspection, state, updated_at=now, zone=zone_of(self.services, inspection)
+            )
+            summary = f"Document checklist: {cards.counts_line(state)}"
+            existing = None if new else await self.cards.get(inspection.id)
+            if existing is not None and await self._update(
+                inspection, existing.conversation_id, existing.activity_id, summary, card
+            ):
+                await self.cards.updated(inspection.id, now)
+                return existing.activity_id
+            notifier = self.services.notifier
+            if notifier is None:
+                return None
+            delivery = await notifier.send(
+                OutgoingMessage(Recipient.channel(inspection.id), summary, card=card)
+            )
+            if delivery.status != DeliveryStatus.SENT or not delivery.activity_id:
+                log.info("checklist card not posted: %s", delivery.detail)
+                return None
+            ref = await self.services.conversations.channel(inspection.channel.channel_id)
+            if ref is not None:
+                await self.cards.posted(
+                    inspection.id, ref.conversation_id, delivery.activity_id, now
+                )
+            return delivery.activity_id
+
+    async def _update(
+        self,
+        inspection: Inspection,
+        conversation_id: str,
+        activity_id: str,
+        summary: str,
+        card: dict[str, Any],
+    ) -> bool:
+        adapter = self.services.extras.get("bot_adapter")
+        if adapter is None or inspection.channel is None:
+            return False
+        ref = await self.services.conversations.channel(inspection.channel.channel_id)
+        if ref is None:
+            return False
+        from botbuilder.core import TurnContext
+        from botbuilder.schema import ConversationReference
+
+        from bot.teams import to_activity
+
+        reference = ConversationReference().deserialize(ref.reference)
+        if reference.conversation is not None:
+            reference.conversation.id = conversation_id
+        if not reference.service_url:
+            reference.service_url = ref.service_url
+        activity = to_activity(Reply(text=summary, card=card))
+        activity.id = activity_id
+        failed: list[Exception] = []
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                await context.update_activity(activity)
+            except Exception as exc:  # gone, too old: a new card is posted instead
+                failed.append(exc)
+
+        try:
+            await adapter.continue_conversation(
+                reference, callback, self.services.extras.get("bot_app_id", "")
+            )
+        except Exception as exc:
+            failed.append(exc)
+        if failed:
+            log.info("checklist card not updated in place (%s); posting anew", failed[0])
+            return False
+        return True
+
+    async def ask(
+        self, inspection: Inspection, state: ChecklistState, questions: tuple[Question, ...]
+    ) -> None:
+        """Each question to the link officer's personal chat, else to the channel with an
+        @mention of them."""
+        notifier = self.services.notifier
+        if notifier is None or inspection.id is None:
+            return
+        urls = {
+            ref.file_id: ref.web_url
+            for refs in (state.unmatched, *(item.files for item in state.items))
+            for ref in refs
+        }
+        names = {m.aad_object_id: m.display_name or "link officer" for m in inspection.members}
+        for question in questions:
+            card = cards.question_card(inspection, question, urls.get(question.file_id))
+            unreached: list[str] = []
+            for aad in question_recipients(inspection):
+                delivery = await notifier.send(
+                    OutgoingMessage(Recipient.person(inspection.id, aad), question.text, card=card)
+                )
+                if delivery.status == DeliveryStatus.NO_CONVERSATION:
+                    unreached.append(aad)
+            if unreached:
+                await notifier.send(
+                    OutgoingMessage(
+                        Recipient.channel(inspection.id),
+                        question.text,
+                        card=card,
+                        mentions=tuple(unreached),
+                        metadata={
+                            f"mention:{aad}": names.get(aad, "link officer") for aad in unreached
+                        },
+                    )
+                )
