@@ -41,7 +41,28 @@ class InspectionResolver:
         if role is None and not in_its_channel:
             # Only reachable through a remembered choice the user has since lost.
             return Reply(text=no_access(inspection))
-        return await call_next(turn)
+        if in_its_channel or turn.kind == "personal":
+            return await call_next(turn)
+        # A group chat or another channel: answer there only if everyone in it is in the
+        # inspection; otherwise the answer goes to the asker's personal chat (handbook 9.7).
+        if await self._everyone_belongs(turn, inspection):
+            return await call_next(turn)
+        reply = await call_next(turn)
+        return Reply(
+            text=f"This conversation includes people outside the inspection of "
+            f"{inspection.service_name}, so I've answered you in our personal chat.",
+            more=(replace(reply, private=True, update=False),),
+        )
+
+    async def _everyone_belongs(self, turn: Turn, inspection: Inspection) -> bool:
+        members = turn.extras.get("conversation_members")
+        if members is None:
+            return False
+        found = await members()
+        if found is None:
+            return False
+        allowed = {m.aad_object_id for m in inspection.members}
+        return bool(found) and set(found) <= allowed
 
     async def resolve(self, turn: Turn) -> tuple[Inspection, bool] | Reply:
         services = self._services

@@ -164,6 +164,9 @@ class Reply:
     update_activity_id: str | None = None
     # Extra messages to post after this one (e.g. a card after a short confirmation).
     more: tuple[Reply, ...] = ()
+    # Send to the sender's personal chat with the bot instead of this conversation (the
+    # conversation includes people who may not see the inspection's data).
+    private: bool = False
 
     def __post_init__(self) -> None:
         if self.text is None and self.card is None and not self.more:

@@ -50,6 +50,8 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({412, 429, 502, 504})
 MAX_SEND_ATTEMPTS = 4
 RESAVE_SECONDS = 600.0
+MEMBERS_CACHE_SECONDS = 300.0
+MEMBERS_CACHE_SIZE = 5000
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -78,6 +80,8 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         # conversation id -> what was last saved and when, so an unchanged reference isn't
         # rewritten on every turn.
         self._saved: dict[str, tuple[ConversationRef, float]] = {}
+        # conversation id -> (Entra ids of its members, when listed)
+        self._members: dict[str, tuple[frozenset[str], float]] = {}
 
     # --- every turn --------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -213,6 +217,9 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         async def post_to_channel(team_id: str, channel_id: str, reply: Reply) -> str | None:
             return await self._post_to_channel(turn_context, team_id, channel_id, reply)
 
+        async def conversation_members() -> frozenset[str] | None:
+            return await self._conversation_members(turn_context)
+
         sender = activity.from_property or ChannelAccount(id="")
         channel = channel_data(activity)
         return Turn(
@@ -232,8 +239,31 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             data=data,
             card_activity_id=activity.reply_to_id if data is not None else None,
             progress=progress,
-            extras={"resolve_member": resolve_member, "post_to_channel": post_to_channel},
+            extras={
+                "resolve_member": resolve_member,
+                "post_to_channel": post_to_channel,
+                "conversation_members": conversation_members,
+            },
         )
+
+    async def _conversation_members(self, turn_context: TurnContext) -> frozenset[str] | None:
+        """Entra ids of everyone who can read this conversation (a channel: its team), or None
+        when Teams cannot say. Cached for a few minutes per conversation."""
+        key = root_conversation_id(turn_context.activity)
+        cached = self._members.get(key)
+        now = time.monotonic()
+        if cached is not None and now - cached[1] < MEMBERS_CACHE_SECONDS:
+            return cached[0]
+        try:
+            members = await self._with_retry(lambda: TeamsInfo.get_members(turn_context))
+        except Exception:  # fail closed: unknown audience means answer privately
+            log.warning("could not list the conversation's members", exc_info=True)
+            return None
+        found = frozenset(m.aad_object_id for m in members or [] if m.aad_object_id)
+        if len(self._members) > MEMBERS_CACHE_SIZE:
+            self._members.clear()
+        self._members[key] = (found, now)
+        return found
 
     async def _resolve_member(self, turn_context: TurnContext, teams_id: str) -> Person | None:
         try:
@@ -308,6 +338,9 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     async def send(
         self, turn_context: TurnContext, reply: Reply, card_activity_id: str | None
     ) -> None:
+        if reply.private:
+            await self._send_private(turn_context, reply)
+            return
         target = reply.update_activity_id or (card_activity_id if reply.update else None)
         if target and (reply.card is not None or reply.text is not None):
             activity = to_activity(reply)
@@ -322,6 +355,41 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
         for extra in reply.more:
             await self.send(turn_context, extra, None)
+
+    async def _send_private(self, turn_context: TurnContext, reply: Reply) -> None:
+        """Into the sender's personal chat with the bot (created if there is none yet)."""
+        incoming = turn_context.activity
+        sender = incoming.from_property
+        tenant = channel_data(incoming).get("tenant_id")
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=incoming.recipient,
+            members=[ChannelAccount(id=sender.id if sender else "")],
+            tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None,
+        )
+        public = replace(reply, private=False)
+
+        async def deliver(context: TurnContext) -> None:
+            await self.send(context, public, None)
+
+        try:
+            await self._with_retry(
+                lambda: turn_context.adapter.create_conversation(
+                    incoming.recipient.id if incoming.recipient else "",
+                    deliver,
+                    parameters,
+                    incoming.channel_id,
+                    incoming.service_url,
+                    None,
+                )
+            )
+        except HttpOperationError:
+            log.warning("could not open a personal chat", exc_info=True)
+            await turn_context.send_activity(
+                "I couldn't reach you in a personal chat. Open a chat with me in Teams and ask "
+                "there."
+            )
 
     async def _with_retry(self, call: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, MAX_SEND_ATTEMPTS + 1):

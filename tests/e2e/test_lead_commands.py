@@ -235,14 +235,31 @@ async def test_group_chat_and_another_channel_use_the_users_one_inspection(
     bot: BotHarness,
 ) -> None:
     await bot.inspection(service_name="Service One")
+    # Everyone in the chat is in the inspection: the answer stays in the chat.
+    bot.connector.members.pop(OUTSIDER.teams_id)
     sent = await bot.say("status", as_=DIRECTOR, where="groupChat")
     assert "Status: Service One" in content(sent[0])
-    sent = await bot.say("timeline", as_=LINK, where="other-channel")
-    assert "Timeline: Service One" in content(sent[0])
+    assert sent[0].conversation_id == "19:group-chat@thread.v2"
     # Somebody without a role sees nothing, wherever they ask.
     for where in ("groupChat", "other-channel", "personal"):
         sent = await bot.say("status", as_=OUTSIDER, where=where)  # type: ignore[arg-type]
-        assert "Service One" not in content(sent[0])
+        assert "Service One" not in bot.texts(sent)
+
+
+async def test_shared_conversations_with_outsiders_get_a_private_answer(
+    bot: BotHarness,
+) -> None:
+    await bot.inspection(service_name="Service One")
+    # The other channel's team includes someone outside the inspection.
+    sent = await bot.say("timeline", as_=LINK, where="other-channel")
+    public, private = [c for c in sent if c.path != "/v3/conversations"]
+    assert "so I've answered you in our personal chat" in content(public)
+    assert "Service One" not in content(public).split("inspection of")[0]
+    assert "Timeline: Service One" in content(private)
+    assert not private.conversation_id.startswith("19:")  # a new 1:1 conversation
+    created = [c for c in bot.connector.calls if c.path == "/v3/conversations"]
+    assert created and created[0].body.get("isGroup") is False
+    assert created[0].body["members"] == [{"id": LINK.teams_id}]
 
 
 async def test_switch_inspection_offers_the_choice_again(bot: BotHarness) -> None:
