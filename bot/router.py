@@ -33,6 +33,9 @@ then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
 - Handlers return a `Reply`; they never send. `turn.progress(text)` may post an interim
   message during a long command ("setting up files ...").
 - Raise a domain `InspectionError` for anything the user got wrong: its message is the reply.
+- Outside the inspection's channel, in a group chat or channel that includes people outside
+  the inspection, the resolver sends the handler's reply to the asker's personal chat instead
+  (`Reply.private`); handlers need do nothing for that.
 """
 
 from __future__ import annotations
