@@ -49,6 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"port for the Teams emulator (default {DEFAULT_PORT})",
     )
     parser.add_argument(
+        "--teams-user",
+        default="lead",
+        metavar="WHO",
+        help="who you are in the Teams emulator's page: lead (the lead inspector, default), "
+        "inspector, link, director, observer or outsider (no role)",
+    )
+    parser.add_argument(
         "--setup-only",
         action="store_true",
         help="do the set-up (database, demo, emulator install), print it, and exit",
@@ -67,9 +74,14 @@ def _port_free(port: int) -> bool:
 def prepare(args: argparse.Namespace, data: Path) -> LocalExtras:
     """Everything before the bot starts; each step says what it did (or why it was skipped)."""
     from cli.demo import channel_folder, describe, local_paths, seed_local_demo
+    from cli.playground import demo_person
     from cli.playground import prepare as prepare_playground
 
     extras = LocalExtras(data=data, playground_port=args.teams_emulator_port)
+    try:
+        you = demo_person(args.teams_user)
+    except ValueError as exc:
+        raise CliError(f"--teams-user: {exc}") from None
     if not 1 <= extras.playground_port <= 65535:
         raise CliError(
             f"--teams-emulator-port {extras.playground_port} is not a port; use 1 to 65535"
@@ -84,8 +96,10 @@ def prepare(args: argparse.Namespace, data: Path) -> LocalExtras:
         _say("Teams emulator: not started (--no-teams-emulator).")
         return extras
     _say(f"Teams emulator: setting up in {PLAYGROUND_DIR.resolve()} ...")
-    prepared = prepare_playground(PLAYGROUND_DIR)
+    prepared = prepare_playground(PLAYGROUND_DIR, current=you)
     _say(f"Teams emulator: {prepared.note}")
+    role = you.role.label if you.role else "no role in the demo inspection"
+    _say(f"Teams emulator: you are {you.name} ({role}); --teams-user chooses someone else.")
     if prepared.ready and not args.setup_only and not _port_free(extras.playground_port):
         _say(
             f"Teams emulator: port {extras.playground_port} is in use (another emulator "
@@ -125,8 +139,8 @@ def attach(app: Any, extras: LocalExtras, endpoint: str) -> None:
                 if await wait_ready(port, process):
                     lines = [
                         f"Teams emulator ready: open http://localhost:{port} in your browser.",
-                        "  Personal chat = you as the lead inspector; the team's channels and "
-                        "the group chat have the other roles.",
+                        "  The personal chat is you; the team's channel 'Inspection - Harbour "
+                        "View' and the group chat have everyone.",
                     ]
                     if extras.demo_folder is not None:
                         lines.append(

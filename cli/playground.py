@@ -76,10 +76,19 @@ def _user(p: DemoPerson, indent: str) -> list[str]:
     return lines
 
 
-def mock_tenant_yaml() -> str:
-    """The emulator's mock tenant: the current user is the lead inspector; the five other users
-    are the inspector, link officer, director, an observer and a team member with no role."""
-    current, *others = DEMO_PEOPLE
+def demo_person(key: str) -> DemoPerson:
+    """A demo person by the key of their emulator id ("lead", "link", ...)."""
+    for p in DEMO_PEOPLE:
+        if p.teams_id == f"user-{key}":
+            return p
+    keys = ", ".join(p.teams_id.removeprefix("user-") for p in DEMO_PEOPLE)
+    raise ValueError(f"there is no demo person {key!r}; choose one of: {keys}")
+
+
+def mock_tenant_yaml(current: DemoPerson = DEMO_PEOPLE[0]) -> str:
+    """The emulator's mock tenant: `current` is who types in the emulator's page (the lead
+    inspector unless chosen); the five others are its users (the emulator needs exactly five)."""
+    others = [p for p in DEMO_PEOPLE if p != current]
     lines = [
         "# The Teams emulator's mock tenant, written by `inspection-bot local` (do not edit: it is",
         "# rewritten on every start). The people are the demo inspection's, by role, with the ids",
@@ -116,7 +125,7 @@ def mock_tenant_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_config(folder: Path) -> None:
+def write_config(folder: Path, current: DemoPerson = DEMO_PEOPLE[0]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     package = {
         "name": "inspection-bot-teams-emulator",
@@ -125,7 +134,7 @@ def write_config(folder: Path) -> None:
         "dependencies": {PACKAGE: VERSION},
     }
     (folder / "package.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
-    (folder / CONFIG_NAME).write_text(mock_tenant_yaml(), encoding="utf-8")
+    (folder / CONFIG_NAME).write_text(mock_tenant_yaml(current), encoding="utf-8")
 
 
 def executable(folder: Path) -> Path:
@@ -140,11 +149,16 @@ def installed_version(folder: Path) -> str | None:
         return None
 
 
-def prepare(folder: Path = PLAYGROUND_DIR, *, npm: str | None = None) -> Prepared:
+def prepare(
+    folder: Path = PLAYGROUND_DIR,
+    *,
+    npm: str | None = None,
+    current: DemoPerson = DEMO_PEOPLE[0],
+) -> Prepared:
     """Write the package.json and mock tenant, and install the pinned emulator if needed."""
     folder = folder.resolve()
     try:
-        write_config(folder)
+        write_config(folder, current)
     except OSError as exc:
         return Prepared(folder, None, f"cannot write {folder}: {exc.strerror}")
     if installed_version(folder) == VERSION and executable(folder).exists():

@@ -18,7 +18,7 @@ from cli.demo import (
     demo_dates,
     seed_demo,
 )
-from cli.playground import mock_tenant_yaml
+from cli.playground import demo_person, mock_tenant_yaml
 from inspection.checklist import InspectionChecklist, ItemStatus
 from inspection.clock import FixedClock, local_today
 from inspection.frameworks import FrameworkRegistry
@@ -214,3 +214,17 @@ def test_mock_tenant_names_the_demo_people_by_role() -> None:
     assert len(set(ids)) == 4  # the emulator refuses duplicate conversation ids
     assert tenant["team"]["channels"][0]["id"] == DEMO_CHANNEL_ID
     assert len(tenant["bot"]["name"]) <= 42
+
+
+def test_mock_tenant_as_the_link_officer() -> None:
+    link = demo_person("link")
+    tenant = yaml.safe_load(mock_tenant_yaml(link))
+    assert tenant["currentUser"]["aadObjectId"] == link.aad_object_id
+    assert len(tenant["users"]) == 5
+    assert DEMO_PEOPLE[0].aad_object_id in {u["aadObjectId"] for u in tenant["users"]}
+    assert link.aad_object_id not in {u["aadObjectId"] for u in tenant["users"]}
+
+
+def test_unknown_demo_person_lists_the_choices() -> None:
+    with pytest.raises(ValueError, match="lead, inspector, link, director, observer, outsider"):
+        demo_person("boss")

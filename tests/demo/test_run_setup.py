@@ -139,3 +139,9 @@ def test_a_bad_emulator_port_is_refused(clone: Path, tmp_path: Path) -> None:
     done = _run(clone, _path_without_node(tmp_path / "bin"), "--teams-emulator-port", "70000")
     assert done.returncode == 2
     assert "--teams-emulator-port 70000 is not a port" in done.stderr
+
+
+def test_an_unknown_emulator_user_is_refused(clone: Path, tmp_path: Path) -> None:
+    done = _run(clone, _path_without_node(tmp_path / "bin"), "--teams-user", "boss")
+    assert done.returncode == 2
+    assert "--teams-user: there is no demo person 'boss'; choose one of: lead," in done.stderr
