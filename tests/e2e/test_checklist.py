@@ -5,6 +5,7 @@ to the link officer as buttons, and the link officer's phrasings map and waive i
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import SERVICES, create_app
 from inspection.clock import FixedClock
 from inspection.directory import channel_folders
+from inspection.errors import Unavailable
 from inspection.model import Inspection
 from settings import load_settings
 from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
@@ -357,3 +359,49 @@ async def test_sync_files_command_and_tampered_buttons(bot: BotHarness) -> None:
         {"action": "checklist_refresh", "inspection_id": inspection.id}, as_=EVERYONE[-1]
     )
     assert "don't have a role in that inspection" in bot.texts(outsider)
+
+
+async def test_a_sync_whose_recording_failed_is_caught_up_on_the_next_poll(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inspection = await _inspection(bot)
+    await _in_channel(bot, inspection, "checklist")
+    intake = bot.services.extras["checklist_intake"]
+    real = intake.record_sync
+
+    async def database_down(*_args: Any) -> Any:
+        raise Unavailable("the database is not answering")
+
+    monkeypatch.setattr(intake, "record_sync", database_down)
+    (_item_folder(bot, inspection, "organisational_structure") / "Org chart.pdf").write_bytes(
+        b"%PDF-1.4 org chart"
+    )
+    poller = bot.services.extras["file_poller"]
+    report = await poller.poll()
+    assert report is not None and inspection.id in report.failed
+    # The delta sync itself went through, so the next sync brings nothing new: the checklist
+    # catches up from what the sync recorded of the channel.
+    monkeypatch.setattr(intake, "record_sync", real)
+    sent = await _poll(bot)
+    [update] = _puts(sent)
+    assert "Required: 1 of 8 received" in content(update)
+    assert "Org chart.pdf" in content(update)
+
+
+async def test_polling_is_skipped_while_notifications_are_fresh(bot: BotHarness) -> None:
+    inspection = await _inspection(bot)
+    poller = bot.services.extras["file_poller"]
+
+    async def subscribed(_inspection_id: int) -> bool:
+        return True
+
+    poller._has_subscription = subscribed
+    first = await poller.poll()
+    assert first is not None and first.synced == [inspection.id]
+    second = await poller.poll()
+    assert second is not None and second.skipped == [inspection.id] and second.synced == []
+    # Notifications may have been lost: once the last sync is stale, poll again.
+    clock = bot.services.clock
+    clock.set(clock.now() + timedelta(minutes=31))
+    third = await poller.poll()
+    assert third is not None and third.synced == [inspection.id]

@@ -11,7 +11,7 @@ import pytest
 
 from inspection.checklist import InMemoryChecklistStore, ItemStatus
 from inspection.clock import FixedClock
-from inspection.directory import ChangeKind, FileChange, SyncResult
+from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
 from inspection.errors import Forbidden, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.intake import (
@@ -36,6 +36,10 @@ class FakeDirectory:
     def __init__(self) -> None:
         self.content: dict[str, bytes] = {}
         self.downloads: list[str] = []
+        self.known: list[DriveFile] = []  # what the last sync knows of
+
+    async def files(self, inspection_id: int) -> tuple[DriveFile, ...]:
+        return tuple(self.known)
 
     async def download(self, channel: Channel, item_id: str, *, max_bytes: int = 0) -> bytes:
         assert channel == CHANNEL
@@ -291,3 +295,31 @@ async def test_roles_are_the_checklists(intake: ChecklistIntake, directory: Fake
     assert item.waiver.reason == "no staff employed"
     state = await intake.unwaive(inspection, "staffing_data", by=LEAD)
     assert state.item("staffing_data").status == ItemStatus.MISSING
+
+
+async def test_reconcile_catches_up_with_what_a_failed_recording_missed(
+    intake: ChecklistIntake, directory: FakeDirectory
+) -> None:
+    inspection = _inspection()
+    org = _put(directory, _change("o1", "01 Organisational structures/Org chart.pdf"), b"%PDF-1.4")
+    old = _put(directory, _change("x1", "Old plan.pdf"), b"%PDF-1.4 old")
+    await intake.record_sync(inspection, _sync(old))
+    # The sync that brought the org chart and deleted the old plan was never recorded; the
+    # directory's record of the channel is all that is left of it.
+    directory.known = [org]
+    outcome = await intake.reconcile(inspection)
+    assert outcome.recorded == ("01 Organisational structures/Org chart.pdf",)
+    assert outcome.removed == ("x1",)
+    assert outcome.state is not None
+    assert outcome.state.item("organisational_structure").status == ItemStatus.RECEIVED
+    assert [f.path for f in outcome.state.unmatched] == []
+    # In line now: nothing to do, nothing read again.
+    before = len(directory.downloads)
+    again = await intake.reconcile(inspection)
+    assert not again.changed and again.state is None
+    assert len(directory.downloads) == before
+
+
+async def test_reconcile_without_channel_files_does_nothing(intake: ChecklistIntake) -> None:
+    outcome = await intake.reconcile(_inspection(channel=None))
+    assert not outcome.changed
