@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Date,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     UniqueConstraint,
     and_,
     func,
@@ -93,6 +94,10 @@ class AreaForImprovementRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def _outbox_table() -> Table:
+    return cast(Table, ReminderOutboxRow.__table__)
+
+
 def _entry(row: ReminderOutboxRow) -> OutboxEntry:
     status: OutboxStatus = row.status  # type: ignore[assignment]
     return OutboxEntry(
@@ -154,28 +159,22 @@ class SqlOutbox:
                 )
             # executemany with one cached statement: a multi-row VALUES would be compiled
             # again for every different number of rows.
-            insert = self._insert()(ReminderOutboxRow).on_conflict_do_nothing(
-                index_elements=["key"]
-            )
-            await session.execute(insert, rows)
-            retry = and_(
-                ReminderOutboxRow.status == "failed", ReminderOutboxRow.next_attempt_at <= now
-            )
-            abandoned = and_(
-                ReminderOutboxRow.status == "claimed", ReminderOutboxRow.claimed_at < now - lease
-            )
-            await session.execute(
-                update(ReminderOutboxRow)
-                .where(
-                    ReminderOutboxRow.key.in_(keys),
-                    ReminderOutboxRow.claim_token != token,
-                    or_(retry, abandoned),
-                )
+            # Core statements, not ORM ones: a tick makes thousands of these.
+            connection = await session.connection()
+            outbox = _outbox_table()
+            columns = outbox.c
+            insert = self._insert()(outbox).on_conflict_do_nothing(index_elements=["key"])
+            await connection.execute(insert, rows)
+            retry = and_(columns.status == "failed", columns.next_attempt_at <= now)
+            abandoned = and_(columns.status == "claimed", columns.claimed_at < now - lease)
+            await connection.execute(
+                update(outbox)
+                .where(columns.key.in_(keys), columns.claim_token != token, or_(retry, abandoned))
                 .values(
                     status="claimed",
                     claim_token=token,
                     claimed_at=now,
-                    attempts=ReminderOutboxRow.attempts + 1,
+                    attempts=columns.attempts + 1,
                 )
             )
             claimed = await session.scalars(
@@ -213,12 +212,12 @@ class SqlOutbox:
     async def mark_sent(
         self, keys: Sequence[str], *, token: str, now: datetime, activity_id: str | None
     ) -> None:
+        columns = _outbox_table().c
         async with self._db.session() as session:
-            await session.execute(
-                update(ReminderOutboxRow)
-                .where(
-                    ReminderOutboxRow.key.in_(list(keys)), ReminderOutboxRow.claim_token == token
-                )
+            connection = await session.connection()
+            await connection.execute(
+                update(_outbox_table())
+                .where(columns.key.in_(list(keys)), columns.claim_token == token)
                 .values(
                     status="sent",
                     sent_at=now,
@@ -231,12 +230,12 @@ class SqlOutbox:
     async def mark_failed(
         self, keys: Sequence[str], *, token: str, now: datetime, detail: str, retry_at: datetime
     ) -> None:
+        columns = _outbox_table().c
         async with self._db.session() as session:
-            await session.execute(
-                update(ReminderOutboxRow)
-                .where(
-                    ReminderOutboxRow.key.in_(list(keys)), ReminderOutboxRow.claim_token == token
-                )
+            connection = await session.connection()
+            await connection.execute(
+                update(_outbox_table())
+                .where(columns.key.in_(list(keys)), columns.claim_token == token)
                 .values(status="failed", last_error=detail[:1000], next_attempt_at=retry_at)
             )
 
