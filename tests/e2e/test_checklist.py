@@ -402,6 +402,7 @@ async def test_polling_is_skipped_while_notifications_are_fresh(bot: BotHarness)
     assert second is not None and second.skipped == [inspection.id] and second.synced == []
     # Notifications may have been lost: once the last sync is stale, poll again.
     clock = bot.services.clock
+    assert isinstance(clock, FixedClock)
     clock.set(clock.now() + timedelta(minutes=31))
     third = await poller.poll()
     assert third is not None and third.synced == [inspection.id]
