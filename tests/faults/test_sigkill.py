@@ -1,0 +1,242 @@
+"""The process is killed (SIGKILL: no clean-up, no flush) while people log information requests.
+
+The real `inspection-bot serve` runs as a child process on SQLite; 30 requests are typed at once
+and the process is killed as soon as a few have been confirmed, so others are mid-way. After a
+restart:
+- every request the bot confirmed to someone exists, whole (its history, its case references);
+- no request exists half (every stored request is complete) and numbers have no gaps or
+  repeats: the counter moved only with requests that were stored;
+- the restarted bot carries on numbering from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+import store.all_tables  # noqa: F401
+from inspection.model import Channel, Inspection, InspectionStatus, Role
+from store.database import Database
+from store.inspections import SqlInspectionRepository
+from store.requests import RequestChildRefRow, RequestCounterRow, RequestHistoryRow, RequestRow
+from tests.fakes.connector import FakeConnector
+from tests.fakes.teams import CHANNEL_ID, LEAD, LINK, TEAM_ID, BotHarness
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+CONFIRMED = re.compile(r"Logged (IR-\d{3})")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Bot:
+    """`inspection-bot serve` in a child process."""
+
+    def __init__(self, database_url: str, tmp: Path) -> None:
+        self.database_url = database_url
+        self.tmp = tmp
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "MicrosoftAppId": "",
+            "MicrosoftAppPassword": "",
+            "SCHEDULER_ENABLED": "false",
+            "GRAPH_TEAM_ID": "",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - polled below without blocking
+            [sys.executable, "-c", "import sys, app; sys.exit(app.main(['serve']))"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.tmp / "bot.log").open("ab"),
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            for _ in range(600):  # at most a minute
+                if self.process.poll() is not None:
+                    raise AssertionError(f"the bot exited: {(self.tmp / 'bot.log').read_text()}")
+                try:
+                    async with session.get(f"{self.url}/healthz") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError("the bot did not start within a minute")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+async def setting(tmp_path: Path) -> AsyncIterator[tuple[str, int, FakeConnector]]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    database = Database(url)
+    await database.migrate()
+    stored = await SqlInspectionRepository(database).add(
+        Inspection(
+            framework="jcc-children-social-care",
+            inspection_type="full",
+            service_name="Killed Midway Service",
+            onsite_start=date(2026, 3, 23),
+            onsite_end=date(2026, 3, 27),
+            members=(LEAD.member(Role.LEAD_INSPECTOR), LINK.member(Role.LINK_OFFICER)),
+            actuals={"notice": date(2026, 2, 23)},
+            channel=Channel(TEAM_ID, CHANNEL_ID),
+            status=InspectionStatus.ACTIVE,
+        )
+    )
+    await database.dispose()
+    async with FakeConnector() as connector:
+        connector.add_member(LEAD.teams_id, LEAD.aad_object_id, LEAD.name, LEAD.email)
+        connector.add_member(LINK.teams_id, LINK.aad_object_id, LINK.name, LINK.email)
+        yield url, stored.id or 0, connector
+
+
+def confirmed(connector: FakeConnector) -> dict[str, str]:
+    """IR ref -> the request text the bot showed when it confirmed it."""
+    found: dict[str, str] = {}
+    for call in connector.delivered:
+        match = CONFIRMED.search(str(call.body.get("summary") or call.text or ""))
+        if not match:
+            continue
+        for card in call.cards:
+            for block in card.get("body", []):
+                text = block.get("text") if isinstance(block, dict) else None
+                if isinstance(text, str) and text.startswith(f"{match.group(1)}: "):
+                    found[match.group(1)] = text.split(": ", 1)[1]
+    return found
+
+
+def message(harness: BotHarness, text: str) -> dict[str, Any]:
+    return harness.activity(text, as_=LEAD, where="channel")
+
+
+async def test_killed_while_logging_requests_loses_and_halves_nothing(
+    tmp_path: Path, setting: tuple[str, int, FakeConnector]
+) -> None:
+    url, inspection_id, connector = setting
+    # BotHarness only builds activities here (its client and services are not used).
+    shaper = BotHarness(client=None, connector=connector, services=None)  # type: ignore[arg-type]
+    bot = Bot(url, tmp_path)
+    await bot.start()
+    bodies = [f"supervision notes batch {n} for CR-{104200 + n}" for n in range(30)]
+    texts = [f"request {body}" for body in bodies]  # the default due date (the clock is real)
+    try:
+        async with aiohttp.ClientSession() as session:
+
+            async def send(text: str) -> None:
+                # The process dies under some of these: that is the point.
+                with contextlib.suppress(aiohttp.ClientError):
+                    await session.post(f"{bot.url}/api/messages", json=message(shaper, text))
+
+            sending = [asyncio.ensure_future(send(text)) for text in texts]
+            for _ in range(1200):  # kill once three are confirmed (at most a minute)
+                if len(confirmed(connector)) >= 3:
+                    break
+                await asyncio.sleep(0.01)
+            bot.kill()
+            await asyncio.gather(*sending)
+        acknowledged = confirmed(connector)
+        assert acknowledged, "some requests were confirmed before the kill"
+
+        database = Database(url)
+        try:
+            async with database.session() as session:
+                rows = (
+                    await session.execute(
+                        select(RequestRow.id, RequestRow.number, RequestRow.text).where(
+                            RequestRow.inspection_id == inspection_id
+                        )
+                    )
+                ).all()
+                counter = await session.scalar(
+                    select(RequestCounterRow.last_number).where(
+                        RequestCounterRow.inspection_id == inspection_id
+                    )
+                )
+                history = dict(
+                    (
+                        await session.execute(
+                            select(RequestHistoryRow.request_id, func.count()).group_by(
+                                RequestHistoryRow.request_id
+                            )
+                        )
+                    ).all()
+                )
+                refs = dict(
+                    (
+                        await session.execute(
+                            select(RequestChildRefRow.request_id, func.count()).group_by(
+                                RequestChildRefRow.request_id
+                            )
+                        )
+                    ).all()
+                )
+        finally:
+            await database.dispose()
+
+        stored = {f"IR-{number:03d}": text for _, number, text in rows}
+        # Confirmed means stored, with the words confirmed.
+        for ref, shown in acknowledged.items():
+            assert ref in stored, f"{ref} was confirmed but is not stored"
+            assert stored[ref].startswith(shown.rstrip(".")[:40])
+        # Nothing half-written: every stored request is whole.
+        for request_id, _number, text in rows:
+            assert history.get(request_id, 0) >= 1, f"request {request_id} has no history"
+            assert refs.get(request_id, 0) == 1, f"request {request_id} lost its case reference"
+            assert text.rstrip(".") in bodies, text
+        numbers = sorted(number for _, number, _ in rows)
+        assert numbers == list(range(1, len(numbers) + 1)), "no gaps, no repeats"
+        assert (counter or 0) == len(numbers)
+        assert len(numbers) < len(texts), "the kill should have stopped some requests"
+
+        # The restarted bot carries on from there.
+        await bot.start()
+        async with aiohttp.ClientSession() as session:
+            mark = len(connector.calls)
+            await session.post(
+                f"{bot.url}/api/messages",
+                json=message(shaper, "request staffing rota for CR-104299"),
+            )
+        after = [c for c in connector.calls[mark:] if c.status < 300]
+        assert any(f"Logged IR-{len(numbers) + 1:03d}" in str(c.body.get("summary")) for c in after)
+    finally:
+        bot.stop()
