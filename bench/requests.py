@@ -22,6 +22,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+# The repository root replaces this script's folder on the path: otherwise this file, named
+# requests.py, would stand in for the HTTP library of that name for anything importing it.
+sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from inspection.clock import FixedClock
