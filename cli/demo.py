@@ -188,7 +188,7 @@ def describe(result: DemoResult) -> str:
         lines.append(f"  information requests: {states}")
     lines.append(
         f'  In the Teams emulator, open the team\'s "{DEMO_CHANNEL_NAME}" channel and type '
-        "@Inspection bot status; the chats try the other roles."
+        "@Inspection bot status; `local --demo --teams-user link` makes you the link officer."
     )
     return "\n".join(lines) + "\n"
 
