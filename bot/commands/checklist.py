@@ -123,7 +123,8 @@ def register(router: Router, services: Services) -> None:
     async def show_checklist(turn: Turn) -> Reply:
         inspection = turn.require_inspection()
         state = await intake.state(inspection)
-        if turn.kind == "channel" and inspection.channel is not None:
+        channel = inspection.channel
+        if turn.kind == "channel" and channel is not None and turn.channel_id == channel.channel_id:
             posted = await board.publish(inspection, state, new=True)
             if posted is not None:
                 return Reply(

@@ -406,3 +406,29 @@ async def test_polling_is_skipped_while_notifications_are_fresh(bot: BotHarness)
     clock.set(clock.now() + timedelta(minutes=31))
     third = await poller.poll()
     assert third is not None and third.synced == [inspection.id]
+
+
+async def test_this_file_with_the_file_attached_in_the_channel(bot: BotHarness) -> None:
+    inspection = await _inspection(bot)
+    await _in_channel(bot, inspection, "checklist")
+    # Shared with the message: Teams put it in the channel's Files; no sync has seen it yet.
+    (_folder(bot, inspection) / "Return Feb.xlsx").write_bytes(
+        xlsx_bytes({"Appendix 2": staffing_rows()})
+    )
+    assert inspection.channel is not None
+    payload = bot.activity("this file is the staffing return", as_=LINK, where="channel")
+    channel_id = inspection.channel.channel_id
+    payload["conversation"]["id"] = f"{channel_id};messageid={payload['id']}"
+    payload["channelData"]["channel"]["id"] = channel_id
+    payload["channelData"]["team"]["id"] = inspection.channel.team_id
+    payload["attachments"] = [
+        {
+            "contentType": "reference",
+            "contentUrl": "https://example.invalid/sites/inspection/Return%20Feb.xlsx",
+            "name": "Return Feb.xlsx",
+        }
+    ]
+    sent = await bot.send(payload)
+    assert "Recorded: 'Return Feb.xlsx' is the Staffing data (received)" in bot.texts(sent)
+    state = await bot.services.extras["checklist_intake"].state(inspection)
+    assert [f.path for f in state.item("staffing_data").files] == ["Return Feb.xlsx"]
