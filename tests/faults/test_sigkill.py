@@ -179,22 +179,22 @@ async def test_killed_while_logging_requests_loses_and_halves_nothing(
 
         database = Database(url)
         try:
-            async with database.session() as session:
+            async with database.session() as db:
                 rows = (
-                    await session.execute(
+                    await db.execute(
                         select(RequestRow.id, RequestRow.number, RequestRow.text).where(
                             RequestRow.inspection_id == inspection_id
                         )
                     )
                 ).all()
-                counter = await session.scalar(
+                counter = await db.scalar(
                     select(RequestCounterRow.last_number).where(
                         RequestCounterRow.inspection_id == inspection_id
                     )
                 )
                 history = dict(
                     (
-                        await session.execute(
+                        await db.execute(
                             select(RequestHistoryRow.request_id, func.count()).group_by(
                                 RequestHistoryRow.request_id
                             )
@@ -203,7 +203,7 @@ async def test_killed_while_logging_requests_loses_and_halves_nothing(
                 )
                 refs = dict(
                     (
-                        await session.execute(
+                        await db.execute(
                             select(RequestChildRefRow.request_id, func.count()).group_by(
                                 RequestChildRefRow.request_id
                             )
