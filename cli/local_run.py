@@ -147,6 +147,12 @@ def attach(app: Any, extras: LocalExtras, endpoint: str) -> None:
                             f"  Drop files for the demo inspection into: {extras.demo_folder}"
                         )
                     _say("\n".join(lines))
+                    code = await process.wait()
+                    _say(
+                        f"Teams emulator stopped by itself (exit code {code}); see "
+                        f"{prepared.folder / 'playground.log'}. The bot keeps running; restart "
+                        "to get the emulator back."
+                    )
                 else:
                     _say(
                         "Teams emulator did not start; see "
