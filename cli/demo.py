@@ -211,12 +211,6 @@ def item_folders(framework: Framework) -> dict[str, str]:
     return {spec.item_key: spec.name for spec in channel_folders(framework) if spec.item_key}
 
 
-async def find_demo(database: Database) -> Inspection | None:
-    from store.inspections import SqlInspectionRepository
-
-    return await SqlInspectionRepository(database).by_channel(DEMO_CHANNEL_ID)
-
-
 async def seed_demo(
     database: Database,
     registry: FrameworkRegistry,
@@ -234,10 +228,12 @@ async def seed_demo(
     repository = SqlInspectionRepository(database)
     folder = channel_folder(files_root)
     existing = await repository.by_channel(DEMO_CHANNEL_ID)
-    if existing is not None and reset:
+    # The demo becomes active only once fully seeded: a planned one was interrupted.
+    interrupted = existing is not None and existing.status == InspectionStatus.PLANNED
+    if existing is not None and (reset or interrupted):
         await delete_inspection(database, existing)
         existing = None
-    if reset:
+    if reset or interrupted:
         shutil.rmtree(files_root / DEMO_DRIVE_ID, ignore_errors=True)
     checklist = InspectionChecklist(SqlChecklistStore(database), registry, the_clock)
     if existing is not None:
@@ -270,11 +266,11 @@ async def seed_demo(
                 folder_id=root,
                 membership_type="private",
             ),
-            status=InspectionStatus.ACTIVE,
         )
     )
     await checklist.record_files(inspection, [document for _, document in files])
     await _seed_requests(database, registry, inspection, notice, today, files)
+    inspection = await repository.update(replace(inspection, status=InspectionStatus.ACTIVE))
     return await _summary(inspection, checklist, database, registry, folder, created=True)
 
 

@@ -228,3 +228,28 @@ def test_mock_tenant_as_the_link_officer() -> None:
 def test_unknown_demo_person_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="lead, inspector, link, director, observer, outsider"):
         demo_person("boss")
+
+
+async def test_an_interrupted_seeding_is_started_over(
+    sqlite_database: Database,
+    frameworks: FrameworkRegistry,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cli.demo
+
+    async def power_cut(*_: object) -> None:
+        raise RuntimeError("power cut")
+
+    clock = FixedClock(WEDNESDAY)
+    with monkeypatch.context() as patch:
+        patch.setattr(cli.demo, "_seed_requests", power_cut)
+        with pytest.raises(RuntimeError):
+            await seed_demo(sqlite_database, frameworks, tmp_path, clock=clock)
+    half = await SqlInspectionRepository(sqlite_database).by_channel(DEMO_CHANNEL_ID)
+    assert half is not None and half.status == InspectionStatus.PLANNED
+    again = await seed_demo(sqlite_database, frameworks, tmp_path, clock=clock)
+    assert again.created
+    seen = await _state(sqlite_database, frameworks, clock)
+    assert seen["inspection"].status == InspectionStatus.ACTIVE
+    assert len(seen["requests"]) == 5 and len(seen["questions"]) == 1
