@@ -14,7 +14,10 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards import Json
+from bot.cards import card as make_card
 from bot.cards import checklist as cards
+from bot.cards import text as text_block
 from bot.router import Reply
 from bot.services import Services
 from inspection.checklist import ChecklistState, Question
@@ -25,6 +28,9 @@ from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
 from store.checklist_cards import SqlChecklistCards
 
 log = logging.getLogger("bot.checklist_board")
+
+# Question cards sent to the link officer after one sync; the rest are summed up in one message.
+MAX_QUESTIONS = 5
 
 
 def zone_of(services: Services, inspection: Inspection) -> ZoneInfo:
@@ -165,25 +171,42 @@ class ChecklistBoard:
             for refs in (state.unmatched, *(item.files for item in state.items))
             for ref in refs
         }
-        names = {m.aad_object_id: m.display_name or "link officer" for m in inspection.members}
-        for question in questions:
-            card = cards.question_card(inspection, question, urls.get(question.file_id))
-            unreached: list[str] = []
-            for aad in question_recipients(inspection):
-                delivery = await notifier.send(
-                    OutgoingMessage(Recipient.person(inspection.id, aad), question.text, card=card)
+        asked = [
+            (q.text, cards.question_card(inspection, q, urls.get(q.file_id))) for q in questions
+        ]
+        if len(asked) > MAX_QUESTIONS:
+            # A first upload of a whole folder can raise dozens: a few cards, then one message.
+            rest = len(asked) - MAX_QUESTIONS + 1
+            asked = asked[: MAX_QUESTIONS - 1]
+            summary = (
+                f"I have {rest} more questions about files I couldn't place. They are listed on "
+                "the checklist card in the channel; answer by saying what a file is, e.g. "
+                "\"'Data Nov.xlsx' is the staffing data\"."
+            )
+            asked.append((summary, make_card([text_block(summary)])))
+        for message, content in asked:
+            await self._to_link_officer(inspection, message, content)
+
+    async def _to_link_officer(self, inspection: Inspection, message: str, content: Json) -> None:
+        notifier = self.services.notifier
+        assert notifier is not None and inspection.id is not None
+        unreached: list[str] = []
+        for aad in question_recipients(inspection):
+            delivery = await notifier.send(
+                OutgoingMessage(Recipient.person(inspection.id, aad), message, card=content)
+            )
+            if delivery.status == DeliveryStatus.NO_CONVERSATION:
+                unreached.append(aad)
+        if unreached:
+            names = {m.aad_object_id: m.display_name or "link officer" for m in inspection.members}
+            await notifier.send(
+                OutgoingMessage(
+                    Recipient.channel(inspection.id),
+                    message,
+                    card=content,
+                    mentions=tuple(unreached),
+                    metadata={
+                        f"mention:{aad}": names.get(aad, "link officer") for aad in unreached
+                    },
                 )
-                if delivery.status == DeliveryStatus.NO_CONVERSATION:
-                    unreached.append(aad)
-            if unreached:
-                await notifier.send(
-                    OutgoingMessage(
-                        Recipient.channel(inspection.id),
-                        question.text,
-                        card=card,
-                        mentions=tuple(unreached),
-                        metadata={
-                            f"mention:{aad}": names.get(aad, "link officer") for aad in unreached
-                        },
-                    )
-                )
+            )

@@ -432,3 +432,22 @@ async def test_this_file_with_the_file_attached_in_the_channel(bot: BotHarness) 
     assert "Recorded: 'Return Feb.xlsx' is the Staffing data (received)" in bot.texts(sent)
     state = await bot.services.extras["checklist_intake"].state(inspection)
     assert [f.path for f in state.item("staffing_data").files] == ["Return Feb.xlsx"]
+
+
+async def test_a_burst_of_questions_is_a_few_cards_and_one_summary(bot: BotHarness) -> None:
+    inspection = await _inspection(bot)
+    await _in_channel(bot, inspection, "checklist")
+    await bot.say("help", as_=LINK, where="personal")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul")
+    for month in months:
+        (_folder(bot, inspection) / f"Data {month}.xlsx").write_bytes(
+            xlsx_bytes({month: [["Measure", "Value"], ["Total", 1]]})
+        )
+    sent = await _poll(bot)
+    to_link = [s for s in sent if s.conversation_id == f"a:1personal-{LINK.teams_id}"]
+    questions = [s for s in to_link if "Which document is this?" in content(s)]
+    assert len(questions) == 4
+    [summary] = [s for s in to_link if "more questions" in content(s)]
+    assert "I have 3 more questions about files I couldn't place" in content(summary)
+    state = await bot.services.extras["checklist_intake"].state(inspection)
+    assert len(state.questions) == len(months)  # all still open, listed on the card
