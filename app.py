@@ -39,6 +39,7 @@ def create_app(
     retry_base_seconds: float = 0.5,
     scheduler: bool | None = None,
     graph_emulator: Path | None = None,
+    turn_ack_seconds: float = 10.0,
 ) -> web.Application:
     """The bot's web application: `POST /api/messages`, `GET /healthz`.
 
@@ -55,7 +56,7 @@ def create_app(
     from bot.operations import mount_operations
     from bot.services import Services
     from bot.teams import InspectionBot
-    from bot.web import HealthCheck, health_handler, messages_handler
+    from bot.web import BackgroundTurns, HealthCheck, health_handler, messages_handler
     from cli.common import frameworks as load_frameworks
     from inspection.clock import SystemClock
     from inspection.inspections import InspectionService
@@ -86,8 +87,17 @@ def create_app(
     app[BOT] = bot
     checks: dict[str, HealthCheck] = {"database": database.ping}
     app[HEALTH_CHECKS] = checks
+    background = BackgroundTurns()  # turns longer than Teams waits (channel set-up)
+    app[BACKGROUND_TURNS] = background
     app.router.add_post(
-        "/api/messages", messages_handler(adapter, bot, settings.bot_max_request_bytes)
+        "/api/messages",
+        messages_handler(
+            adapter,
+            bot,
+            settings.bot_max_request_bytes,
+            background=background,
+            ack_after=turn_ack_seconds,
+        ),
     )
     app.router.add_get("/healthz", health_handler(checks))
     mount_operations(app, checks, metrics_token=settings.metrics_token)  # /readyz, /metrics
@@ -96,6 +106,7 @@ def create_app(
         if migrate:
             await database.migrate()
         yield
+        await background.drain(settings.shutdown_grace_seconds)
         await authentication.close()
         await database.dispose()
 
@@ -246,6 +257,7 @@ def _wire_file_sync(
 SERVICES: web.AppKey[Any] = web.AppKey("services", object)
 BOT: web.AppKey[Any] = web.AppKey("bot", object)
 HEALTH_CHECKS: web.AppKey[dict[str, Any]] = web.AppKey("health_checks", dict)
+BACKGROUND_TURNS: web.AppKey[Any] = web.AppKey("background_turns", object)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ Bad requests are answered with a 4xx and a one-line JSON reason; they never reac
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,9 +32,45 @@ def problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+# Teams gives a bot 15 s to answer a message; a longer turn (setting up a channel) carries on
+# after the HTTP response and sends its replies through the connector when done.
+ACK_AFTER_SECONDS = 10.0
+
+
+class BackgroundTurns:
+    """Turns still running after their HTTP request was answered; drained on shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def add(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a turn failed after its response", exc_info=task.exception())
+
+    async def drain(self, grace_seconds: float | None = None) -> None:
+        """Wait for the running turns (at most `grace_seconds`)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+
+
 def messages_handler(
-    adapter: CloudAdapter, bot: InspectionBot, max_bytes: int
+    adapter: CloudAdapter,
+    bot: InspectionBot,
+    max_bytes: int,
+    *,
+    background: BackgroundTurns | None = None,
+    ack_after: float = ACK_AFTER_SECONDS,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    running = background if background is not None else BackgroundTurns()
+
     async def handle(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return problem(415, "send the activity as JSON (Content-Type: application/json)")
@@ -66,10 +103,21 @@ def messages_handler(
         except (PermissionError, jwt.PyJWTError, ValueError, KeyError):
             # Never handled: no token, a forged one, or one for another bot.
             return problem(401, "missing or invalid Bot Framework token")
+        turn = asyncio.ensure_future(adapter.process_activity(authenticated, activity, bot.on_turn))
+        if activity.type != "invoke":
+            # An invoke's answer is the HTTP response itself, so only messages and events are
+            # acknowledged early.
+            try:
+                done, _ = await asyncio.wait({turn}, timeout=ack_after)
+            except asyncio.CancelledError:  # the caller hung up: the turn still finishes
+                running.add(turn)
+                raise
+            if turn not in done:
+                running.add(turn)
+                log.info("turn continues after its response", extra={"type": activity.type})
+                return web.Response(status=202)
         try:
-            response: InvokeResponse | None = await adapter.process_activity(
-                authenticated, activity, bot.on_turn
-            )
+            response: InvokeResponse | None = await turn
         except InspectionError as exc:
             # Raised outside a handler (e.g. storing the conversation): say what, not a 500.
             log.warning("turn failed before routing", extra={"error": type(exc).__name__})
