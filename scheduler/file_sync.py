@@ -5,8 +5,9 @@ Every few minutes, for each open inspection whose channel Files are set up, run 
 inspection is skipped while change notifications are on for it (a live subscription) and a
 sync ran recently; notifications can be lost, so a sync still runs once that goes stale.
 
-At start-up, and after a sync whose recording failed, the checklist is reconciled with the
-files the last sync knows of (`ChecklistBoard.catch_up`), so nothing a crash interrupted is lost.
+At start-up, after a sync whose recording failed, and hourly, the checklist is reconciled with
+the files the last sync knows of (`ChecklistBoard.catch_up`), so nothing a crash interrupted, or
+a sync run by another process (the `sync-files` command), is lost.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class FileSyncPoller:
         *,
         interval_seconds: float = 300.0,
         fresh_for: timedelta = timedelta(minutes=30),
+        reconcile_every: timedelta = timedelta(hours=1),
         has_subscription: HasSubscription | None = None,
         listeners: Sequence[SyncListener] = (),
     ) -> None:
@@ -57,10 +59,11 @@ class FileSyncPoller:
         self._board = board
         self._interval = interval_seconds
         self._fresh_for = fresh_for
+        self._reconcile_every = reconcile_every
         self._has_subscription = has_subscription
         self._listeners = tuple(listeners)
         self._last_sync: dict[int, datetime] = {}
-        self._caught_up: set[int] = set()
+        self._caught_up: dict[int, datetime] = {}
         self._scheduler: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self.last_report: PollReport | None = None
@@ -84,9 +87,16 @@ class FileSyncPoller:
         if directory is None:
             return None
         inspection = await self._services.repository.get(inspection_id)
-        if inspection_id in self._board.behind or inspection_id not in self._caught_up:
+        now = self._services.clock.now()
+        last = self._caught_up.get(inspection_id)
+        if (
+            inspection_id in self._board.behind
+            or last is None
+            or now - last >= self._reconcile_every
+        ):
+            # Also catches syncs run without the checklist listening (the `sync-files` CLI).
             await self._board.catch_up(inspection)
-            self._caught_up.add(inspection_id)
+            self._caught_up[inspection_id] = now
         outcomes: list[IntakeResult] = []
 
         async def capture(inspection: Inspection, result: SyncResult) -> None:

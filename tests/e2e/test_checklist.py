@@ -451,3 +451,24 @@ async def test_a_burst_of_questions_is_a_few_cards_and_one_summary(bot: BotHarne
     assert "I have 3 more questions about files I couldn't place" in content(summary)
     state = await bot.services.extras["checklist_intake"].state(inspection)
     assert len(state.questions) == len(months)  # all still open, listed on the card
+
+
+async def test_a_sync_run_elsewhere_reaches_the_checklist_within_the_hour(
+    bot: BotHarness,
+) -> None:
+    inspection = await _inspection(bot)
+    await _in_channel(bot, inspection, "checklist")
+    await _poll(bot)
+    (_item_folder(bot, inspection, "organisational_structure") / "Org chart.pdf").write_bytes(
+        b"%PDF-1.4 org chart"
+    )
+    # `inspection-bot sync-files` in another process: the delta moves on, no listener ran.
+    assert inspection.id is not None and inspection.channel is not None
+    result = await bot.services.directory.sync_files(inspection.id, inspection.channel)  # type: ignore[union-attr]
+    assert result.changed
+    assert _puts(await _poll(bot)) == []
+    clock = bot.services.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(clock.now() + timedelta(minutes=61))
+    [update] = _puts(await _poll(bot))
+    assert "Required: 1 of 8 received" in content(update)
