@@ -106,9 +106,8 @@ async def populate(database: Database, inspections: int, requests: int) -> None:
             await session.execute(insert(RequestRow), rows)
 
 
-LAST_CPU = [
-    0.0
-]  # CPU seconds of the last tick (this process; the database's own work not included)
+# CPU seconds of the last tick (this process; the database server's own work not included).
+LAST_CPU = [0.0]
 
 
 def rss_mb() -> float:
