@@ -15,6 +15,7 @@ Ports are ephemeral (bound to 127.0.0.1:0). Use it from async tests.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import deque
@@ -64,12 +65,37 @@ class FakeConnector:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     url: str = ""
+    # hold_after(n): the n+1-th send onwards waits here until release() (a stalled Teams).
+    _accept_before_hold: int | None = None
+    _gate: asyncio.Event = field(default_factory=asyncio.Event)
+    held: int = 0
+    _held_requests: list[web.Request] = field(default_factory=list)
 
     # --- control ---------------------------------------------------------------------------
     def fail_next(self, *statuses: int, retry_after: float | None = None) -> None:
         """The next len(statuses) sending calls are answered with these statuses, in order."""
         for status in statuses:
             self._failures.append(_Failure(status, retry_after))
+
+    def hold_after(self, accepted: int) -> None:
+        """Accept `accepted` more sends, then hold every further one until `release()`.
+
+        A held send whose caller has gone away by the time it is released (the bot was
+        killed) is recorded with status 499 and not delivered: Teams never processed it."""
+        self._accept_before_hold = accepted
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._accept_before_hold = None
+        self._gate.set()
+
+    async def callers_gone(self) -> None:
+        """Wait (bounded) until every held send's caller has disconnected (after a kill)."""
+        for _ in range(600):
+            if all(r.transport is None or r.transport.is_closing() for r in self._held_requests):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the held senders are still connected")
 
     def add_member(self, teams_id: str, aad_object_id: str, name: str, email: str = "") -> None:
         self.members[teams_id] = {
@@ -158,6 +184,17 @@ class FakeConnector:
     async def _send(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         conversation = request.match_info["conversation"]
+        if self._accept_before_hold is not None:
+            if self._accept_before_hold > 0:
+                self._accept_before_hold -= 1
+            else:
+                self.held += 1
+                self._held_requests.append(request)
+                await self._gate.wait()
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    self._record(request, conversation, body, 499)
+                    return web.Response(status=499)
         failure = self._failure()
         if failure is not None:
             self._record(request, conversation, body, failure.status)

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ from inspection.model import Channel, Inspection, InspectionStatus, Role
 from store.database import Database
 from store.inspections import SqlInspectionRepository
 from store.requests import RequestChildRefRow, RequestCounterRow, RequestHistoryRow, RequestRow
+from store.tables import Base
+from tests.e2e.conftest import DEFAULT_NOW
 from tests.fakes.connector import FakeConnector
 from tests.fakes.teams import CHANNEL_ID, LEAD, LINK, TEAM_ID, BotHarness
 
@@ -56,7 +58,9 @@ class Bot:
         self.process: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    async def start(self) -> None:
+    async def start(self, now: datetime | None = None) -> None:
+        """`inspection-bot serve` (scheduler off), or with `now` the app on a fixed clock with
+        its reminder scheduler on (it sends what is due as it starts)."""
         port = free_port()
         env = {
             **os.environ,
@@ -65,12 +69,18 @@ class Bot:
             "PORT": str(port),
             "MicrosoftAppId": "",
             "MicrosoftAppPassword": "",
-            "SCHEDULER_ENABLED": "false",
+            "SCHEDULER_ENABLED": "false" if now is None else "true",
             "GRAPH_TEAM_ID": "",
             "LOG_LEVEL": "WARNING",
+            "BOT_NOW": now.isoformat() if now else "",
         }
+        command = (
+            [sys.executable, "-c", "import sys, app; sys.exit(app.main(['serve']))"]
+            if now is None
+            else [sys.executable, str(Path(__file__).with_name("run_app.py"))]
+        )
         self.process = subprocess.Popen(  # noqa: ASYNC220 - polled below without blocking
-            [sys.executable, "-c", "import sys, app; sys.exit(app.main(['serve']))"],
+            command,
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -240,3 +250,113 @@ async def test_killed_while_logging_requests_loses_and_halves_nothing(
         assert any(f"Logged IR-{len(numbers) + 1:03d}" in str(c.body.get("summary")) for c in after)
     finally:
         bot.stop()
+
+
+# --- reminders ---------------------------------------------------------------------------------
+INSPECTIONS = 3
+
+
+async def seed_reminders(url: str, connector: FakeConnector) -> list[int]:
+    """Inspections whose reminders are due at DEFAULT_NOW, with the conversation references the
+    bot would have stored (each channel, and the link officer's personal chat)."""
+    from botbuilder.schema import Activity
+
+    from bot.teams import conversation_ref
+    from store.conversations import SqlConversationStore
+
+    database = Database(url)
+    await database.migrate()
+    repository = SqlInspectionRepository(database)
+    conversations = SqlConversationStore(database)
+    shaper = BotHarness(client=None, connector=connector, services=None)  # type: ignore[arg-type]
+    ids: list[int] = []
+    for number in range(INSPECTIONS):
+        channel = f"19:killed-reminders-{number}@thread.tacv2"
+        stored = await repository.add(
+            Inspection(
+                framework="jcc-children-social-care",
+                inspection_type="full",
+                service_name=f"Reminded Service {number}",
+                onsite_start=date(2026, 3, 23),
+                onsite_end=date(2026, 3, 27),
+                members=(LEAD.member(Role.LEAD_INSPECTOR), LINK.member(Role.LINK_OFFICER)),
+                actuals={"notice": date(2026, 2, 23)},
+                channel=Channel(TEAM_ID, channel),
+                status=InspectionStatus.ACTIVE,
+            )
+        )
+        ids.append(stored.id or 0)
+        payload = shaper.activity("status", as_=LEAD, where="channel")
+        payload["conversation"]["id"] = f"{channel};messageid=1"
+        payload["channelData"]["channel"]["id"] = channel
+        payload["channelData"]["teamsChannelId"] = channel
+        ref = conversation_ref(Activity().deserialize(payload))
+        assert ref is not None
+        await conversations.save(ref)
+    personal = conversation_ref(Activity().deserialize(shaper.activity("status", as_=LINK)))
+    assert personal is not None
+    await conversations.save(personal)
+    await database.dispose()
+    return ids
+
+
+async def outbox(url: str) -> list[tuple[str, str]]:
+    table = Base.metadata.tables["reminder_outbox"]
+    database = Database(url)
+    try:
+        async with database.session() as db:
+            return [(row.key, row.status) for row in await db.execute(select(table))]
+    finally:
+        await database.dispose()
+
+
+async def test_killed_while_sending_reminders_loses_and_doubles_nothing(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'reminders.db'}"
+    async with FakeConnector() as connector:
+        await seed_reminders(url, connector)
+        now = DEFAULT_NOW
+        bot = Bot(url, tmp_path)
+        # Teams takes two messages, then stalls: the bot is killed with sends in flight.
+        connector.hold_after(2)
+        await bot.start(now=now)
+        try:
+            for _ in range(1200):  # at most a minute
+                if connector.held >= 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert connector.held >= 1, "the scheduler should have started sending at start-up"
+            bot.kill()
+            await connector.callers_gone()
+            connector.release()
+            await asyncio.sleep(0)  # the held send runs on, finds its caller gone
+            left = await outbox(url)
+            assert any(status == "claimed" for _, status in left), left
+            delivered_before = len(connector.delivered)
+            assert delivered_before == 2
+
+            # Restart after the claims' lease (10 minutes) has run out.
+            await bot.start(now=now + timedelta(minutes=11))
+            for _ in range(1200):
+                rows = await outbox(url)
+                if rows and all(status == "sent" for _, status in rows):
+                    break
+                await asyncio.sleep(0.05)
+            rows = await outbox(url)
+        finally:
+            bot.stop()
+
+        assert rows and all(status == "sent" for _, status in rows), rows
+        bodies = [
+            (call.conversation_id, str(call.body.get("text")), str(call.cards))
+            for call in connector.delivered
+        ]
+        assert len(bodies) == len(set(bodies)), "a reminder was sent twice"
+        assert len(bodies) > delivered_before, "the restart sent what the kill left"
+        per_inspection = {name for _, text, card in bodies for name in _services(text + card)}
+        assert per_inspection == {f"Reminded Service {n}" for n in range(INSPECTIONS)}
+
+
+def _services(text: str) -> set[str]:
+    return set(re.findall(r"Reminded Service \d", text))
