@@ -544,24 +544,22 @@ def to_activity(reply: Reply) -> Activity:
 
 
 def welcome_reply(activity: Activity, router: Router) -> Reply:
-    kind = conversation_kind(activity)
-    examples = [route for route in router.commands if route.name in {"help", "status"}]
+    """The greeting when the bot joins a team, chat or personal scope. Teams gives bots no way
+    to pin a channel message, so an inspection's welcome card is the channel's first post."""
     lines = [
         "Hello, I'm the inspection bot. I keep the paperwork of an inspection in one place: "
         "the required documents, information requests, deadlines and reminders."
     ]
-    if kind == "channel":
+    if conversation_kind(activity) == "channel":
         lines.append(
             "Lead inspectors: mention me with `new inspection` to set one up. Everyone: mention "
             "me with `help` to see what I can do."
         )
     else:
-        lines.append("Type `help` to see what I can do" + (" (or `status`)." if examples else "."))
+        lines.append("Type `help` to see what I can do, or `status` for your inspection.")
     body = [cards.title("Inspection bot"), *(cards.text(line) for line in lines)]
-    return Reply(
-        text=" ".join(lines),
-        card=cards.card(body, [cards.submit("Show help", "help")]),
-    )
+    actions = [cards.submit("Show help", "help")] if router.has_action("help") else None
+    return Reply(text=" ".join(lines), card=cards.card(body, actions))
 
 
 def _dict(value: object) -> dict[str, Any]:
