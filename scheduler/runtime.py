@@ -107,6 +107,7 @@ class ReminderScheduler:
                 log.exception("reminder tick failed")
                 return None
             self.last_report, self.last_error = report, None
+            count_reminders(report)  # /metrics (issue 7)
             if report.messages_sent or report.messages_failed or report.errors:
                 log.info(
                     "reminders: %d message(s) sent (%d item(s)), %d failed, %d already claimed",
@@ -204,3 +205,13 @@ def build_reminders(
     return ReminderScheduler(
         dispatcher, services.frameworks, interval_minutes=settings.scheduler_interval_minutes
     )
+
+
+def count_reminders(report: TickReport) -> None:
+    """Reminders sent and failed, for /metrics (metrics.py)."""
+    import metrics
+
+    if report.messages_sent:
+        metrics.REMINDERS.labels(outcome="sent").inc(report.messages_sent)
+    if report.messages_failed:
+        metrics.REMINDERS.labels(outcome="failed").inc(report.messages_failed)

@@ -129,3 +129,18 @@ async def test_a_permanent_refusal_is_not_retried_but_kept(
     report = await scheduler.dispatcher.tick()
     assert report.messages_failed == 2
     assert len(quiet_bot.connector.calls) == 2, "a 4xx other than 412/429 is not retried"
+
+
+async def test_reminders_sent_and_failed_are_counted_in_metrics(quiet_bot: BotHarness) -> None:
+    from tests.e2e.test_operations import sample
+
+    await ready(quiet_bot)
+    scheduler = reminders(quiet_bot, RecordedSleep())
+    before = await (await quiet_bot.client.get("/metrics")).text()
+    quiet_bot.connector.fail_next(403)  # one of the two messages is refused for good
+    report = await scheduler.tick()
+    assert report is not None and report.messages_sent == 1 and report.messages_failed == 1
+    after = await (await quiet_bot.client.get("/metrics")).text()
+    for outcome in ("sent", "failed"):
+        name = "inspection_bot_reminders_total"
+        assert sample(after, name, outcome=outcome) - sample(before, name, outcome=outcome) == 1
