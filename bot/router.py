@@ -57,6 +57,8 @@ ConversationKind = Literal["channel", "personal", "groupChat"]
 UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
 # Teams accepts about 28 KB per message; nobody types a command this long.
 MAX_COMMAND_CHARS = 2000
+# How long the bot waits for the answer to its question before forgetting it.
+PENDING_SECONDS = 15 * 60
 # The card action behind "Did you mean ...?" buttons (registered in bot/commands/core.py).
 RUN_COMMAND_ACTION = "run_command"
 
@@ -170,6 +172,10 @@ class Reply:
     # Send to the sender's personal chat with the bot instead of this conversation (the
     # conversation includes people who may not see the inspection's data).
     private: bool = False
+    # The bot asked a question: this person's next message in this conversation (if it is not
+    # a command of its own) is appended to this text and routed again, e.g.
+    # expect='new inspection "X" onsite ... link officer' and the answer "@Sam".
+    expect: str | None = None
 
     def __post_init__(self) -> None:
         if self.text is None and self.card is None and not self.more:
@@ -214,6 +220,8 @@ class Router:
         self._intents: list[Route] = []
         self._actions: dict[str, Route] = {}
         self._middleware: list[Middleware] = []
+        # (conversation, person) -> the command waiting for their answer, and since when.
+        self._pending: dict[tuple[str, str], tuple[str, float]] = {}
 
     # --- registration ------------------------------------------------------------------------
     def command(
@@ -377,11 +385,26 @@ class Router:
             )
         if not turn.text.strip():
             return Reply(text="Hello! Type `help` to see what I can do.")
+        key = (turn.conversation_id, turn.user.teams_id)
+        waiting = self._take_pending(key)
         found = self.match(turn.text)
+        if waiting is not None and (found is None or found[0].kind == "intent"):
+            # The answer to the bot's question ("Who is the link officer?"): finish the command.
+            turn = replace(turn, text=f"{waiting} {turn.text}")
+            found = self.match(turn.text)
         if found is None:
             return self.not_understood(turn.text)
         route, args = found
-        return await self._run(route, replace(turn, args=args, command=route.name))
+        reply = await self._run(route, replace(turn, args=args, command=route.name))
+        if reply.expect:
+            self._pending[key] = (reply.expect, time.monotonic())
+        return reply
+
+    def _take_pending(self, key: tuple[str, str]) -> str | None:
+        found = self._pending.pop(key, None)
+        if found is None or time.monotonic() - found[1] > PENDING_SECONDS:
+            return None
+        return found[0]
 
     def not_understood(self, text: str) -> Reply:
         shown = " ".join(text.split())

@@ -130,11 +130,15 @@ def parse_new_inspection(
     if result.onsite is None:
         raise PlanningError(f"give the on-site dates (onsite 23 March to 27 March): {NEW_USAGE}")
     if not result.link_officers:
-        raise PlanningError(
+        raise MissingLinkOfficer(
             "name the link officer with an @mention (link officer @person); handbook 6.2: the "
             "service names one person as the inspectorate's contact"
         )
     return result
+
+
+class MissingLinkOfficer(PlanningError):
+    """Everything else in the one-line form was fine: the bot can ask for just this."""
 
 
 def register(router: Router, services: Services) -> None:
@@ -158,9 +162,19 @@ def register(router: Router, services: Services) -> None:
             )
         lead = _lead_member(turn)
         default = services.frameworks.get(DEFAULT_FRAMEWORK)
-        parsed = parse_new_inspection(
-            turn.args, turn.mentions, default, local_today(services.clock, default.zone)
-        )
+        try:
+            parsed = parse_new_inspection(
+                turn.args, turn.mentions, default, local_today(services.clock, default.zone)
+            )
+        except MissingLinkOfficer:
+            if len(turn.args) > 1500:
+                raise
+            how = "mention me and them" if turn.kind == "channel" else "mention them here"
+            return Reply(
+                text="Who is the link officer (handbook 6.2: the service's contact)? "
+                f"Just {how} (@name) and I'll carry on.",
+                expect=f"new inspection {turn.args} link officer",
+            )
         framework = services.frameworks.get(parsed.framework)
         if framework.key != default.key:
             # Dates are local to the framework's jurisdiction: parse again in its calendar.

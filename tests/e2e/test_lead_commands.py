@@ -128,7 +128,8 @@ async def test_new_inspection_one_line_form_resolves_mentions(bot: BotHarness) -
 
 async def test_new_inspection_form_errors(bot: BotHarness) -> None:
     sent = await bot.say('new inspection "X" onsite 20 April to 24 April', where="channel")
-    assert "name the link officer with an @mention" in content(sent[0])
+    assert "Who is the link officer" in content(sent[0])
+    sent = await bot.say("status", where="channel")  # another command: the question lapses
     sent = await bot.say(
         'new inspection "X" onsite 20 April to 24 April link officer Sam', where="channel"
     )
@@ -269,3 +270,21 @@ async def test_switch_inspection_offers_the_choice_again(bot: BotHarness) -> Non
     card = sent[0].cards[0]
     choices = card["body"][2]["choices"]
     assert [c["title"].split(" (")[0] for c in choices] == ["Service One", "Service Two"]
+
+
+async def test_new_inspection_asks_for_a_missing_link_officer(bot: BotHarness) -> None:
+    sent = await bot.say(
+        'new inspection "Fostering Service" onsite 20 April to 24 April', where="other-channel"
+    )
+    assert "Who is the link officer" in content(sent[0])
+    assert "mention me and them" in content(sent[0])
+    # Someone else's message is not taken as the answer.
+    sent = await bot.say(
+        f"<at>{LINK.name}</at>", as_=INSPECTOR, where="other-channel", mentions=(LINK,)
+    )
+    assert "Inspection of" not in bot.texts(sent)
+    sent = await bot.say(f"<at>{LINK.name}</at>", where="other-channel", mentions=(LINK,))
+    assert "Inspection of Fostering Service stored" in bot.texts(sent)
+    [stored] = await bot.services.repository.list_all()
+    assert stored.link_officer is not None
+    assert stored.link_officer.aad_object_id == LINK.aad_object_id
