@@ -36,6 +36,9 @@ then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
 - Outside the inspection's channel, in a group chat or channel that includes people outside
   the inspection, the resolver sends the handler's reply to the asker's personal chat instead
   (`Reply.private`); handlers need do nothing for that.
+- To ask a follow-up question, return `Reply(text="Who is ...?", expect="<command so far>")`:
+  the same person's next message in that conversation (unless it is a command) is appended to
+  `expect` and routed again.
 """
 
 from __future__ import annotations
