@@ -46,24 +46,42 @@ class Shot:
     wait_for: str  # text the reply shows once rendered
 
 
-SHOTS = (
-    Shot("welcome", None, "Type help to see what I can do"),
-    Shot("help", "help", "What I can do"),
-    Shot("status", "status", "Status: Harbour View"),
-    Shot("checklist", "checklist", "Data Nov.xlsx"),
-    Shot("requests", "requests", "IR-005"),
-    Shot("reminder", "what's overdue?", "IR-001"),
-    Shot("timeline", "timeline", "Timeline: Harbour View"),
-)
+# Who types in the emulator's page (`local --teams-user`), and what they type.
+SHOTS: dict[str, tuple[Shot, ...]] = {
+    "lead": (
+        Shot("welcome", None, "Type help to see what I can do"),
+        Shot("help", "help", "What I can do"),
+        Shot("status", "status", "Status: Harbour View"),
+        Shot("checklist", "checklist", "Data Nov.xlsx"),
+        Shot("requests", "requests", "IR-005"),
+        Shot("reminder", "what's overdue?", "IR-001"),
+        Shot("timeline", "timeline", "Timeline: Harbour View"),
+    ),
+    "link": (
+        Shot(
+            "link-officer-answers",
+            "IR-005 is answered, the audit tool and schedule are in the channel",
+            "Answer from Link Officer C",
+        ),
+        Shot("link-officer-says-which-file", '"Data Nov.xlsx" is the staffing data', "Recorded:"),
+    ),
+}
 
 
-async def capture(out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
+async def capture(out: Path) -> list[Path]:
+    written: list[Path] = []
+    for who, shots in SHOTS.items():
+        written.extend(await _capture_as(who, shots, out))
+    return written
+
+
+async def _capture_as(who: str, shots: tuple[Shot, ...], out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         run = LocalRun(Path(scratch) / "data", ROOT)
-        run.start()
+        run.start("--teams-user", who)
         try:
             if not await run.wait_ready():
                 raise SystemExit("the local run did not start:\n" + run.output()[-3000:])
@@ -79,6 +97,8 @@ async def capture(out: Path, shots: tuple[Shot, ...] = SHOTS) -> list[Path]:
                 try:
                     page = context.pages[0] if context.pages else await context.new_page()
                     await page.goto(run.emulator_url)
+                    # Hide the emulator's log panel: it repeats what the bot says.
+                    await page.locator('[title="Toggle Log Panel"]').click()
                     for shot in shots:
                         written.append(await _shoot(page, shot, out))
                 finally:
@@ -92,29 +112,37 @@ async def _shoot(page: object, shot: Shot, out: Path) -> Path:
     from playwright.async_api import Page
 
     assert isinstance(page, Page)
-    before = await page.locator(CARD).count()
+    said = page.get_by_text(shot.wait_for)
+    before = await said.count()
+    cards_before = await page.locator(CARD).count()
     if shot.command is not None:
         await page.locator("[data-lexical-editor=true]").first.click()
         await page.keyboard.type(shot.command)
         await page.keyboard.press("Enter")
-        await page.wait_for_function(
-            f"document.querySelectorAll({CARD!r}).length > {before}", timeout=30_000
-        )
-    card = page.locator(CARD).filter(has_text=shot.wait_for).last
-    await card.wait_for(timeout=30_000)
-    await card.scroll_into_view_if_needed()
+        # The bot's reply (a card, or text) adds one more place on the page saying `wait_for`.
+        for _ in range(120):
+            if await said.count() > before:
+                break
+            await page.wait_for_timeout(250)
+        else:
+            raise SystemExit(f"no reply saying {shot.wait_for!r} to {shot.command!r}")
+    reply = page.locator(CARD).filter(has_text=shot.wait_for).last
+    if shot.command is not None and await page.locator(CARD).count() == cards_before:
+        reply = said.last  # the bot answered in text, not with a card
+    await reply.wait_for(timeout=30_000)
+    await reply.scroll_into_view_if_needed()
     await page.wait_for_timeout(600)  # images (the timeline picture) finish decoding
     target = out / f"{shot.name}.png"
-    box = await card.bounding_box()
+    box = await reply.bounding_box()
     assert box is not None
-    # The card with the emulator's frame around it: sender, time and the chat background.
+    # The reply with the emulator's frame around it: sender, time and the chat background.
     pad = 24
     await page.screenshot(
         path=str(target),
         clip={
             "x": max(box["x"] - pad - 40, 0),
             "y": max(box["y"] - pad - 24, 0),
-            "width": box["width"] + 2 * pad + 40,
+            "width": max(box["width"], 420) + 2 * pad + 40,
             "height": box["height"] + 2 * pad + 24,
         },
     )

@@ -96,7 +96,7 @@ def _palette() -> Any:
     colours: list[tuple[int, int, int]] = [(255, 255, 255)]
     for base in bases:
         rgb = tuple(int(base[i : i + 2], 16) for i in (1, 3, 5))
-        for share in (1.0, 0.75, 0.5, 0.25, 0.1):
+        for share in (1.0, 0.75, 0.5, 0.25):
             colours.append(
                 (
                     round(rgb[0] * share + 255 * (1 - share)),
