@@ -4,6 +4,7 @@ to the link officer as buttons, and the link officer's phrasings map and waive i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,11 +14,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import SERVICES, create_app
+from graph.emulator import GraphEmulator, seed_local
 from inspection.clock import FixedClock
 from inspection.directory import channel_folders
 from inspection.errors import Unavailable
 from inspection.model import Inspection
 from settings import load_settings
+from store.files import SqlFileStore, StoredSubscription
 from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.fakes.connector import FakeConnector
@@ -472,3 +475,72 @@ async def test_a_sync_run_elsewhere_reaches_the_checklist_within_the_hour(
     clock.set(clock.now() + timedelta(minutes=61))
     [update] = _puts(await _poll(bot))
     assert "Required: 1 of 8 received" in content(update)
+
+
+SECRET = "a-client-state-secret-of-32-chars"
+
+
+async def test_a_graph_change_notification_updates_the_card(tmp_path: Path) -> None:
+    """Real Graph mode (GRAPH_TEAM_ID set; the emulator plays Graph): a change notification
+    runs the sync in the background and the checklist hears of it."""
+    emulator = GraphEmulator(tmp_path / "graph", private_provisioning_404s=0)
+    team = seed_local(emulator)
+    await emulator.start()
+    settings = load_settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'graph.db'}",
+        GRAPH_BASE_URL=emulator.base_url,
+        GRAPH_TEAM_ID=team.id,
+        GRAPH_CLIENT_STATE=SECRET,
+    )
+    app = create_app(settings, clock=FixedClock(DEFAULT_NOW), scheduler=False)
+    try:
+        async with FakeConnector() as connector:
+            for person in EVERYONE:
+                connector.add_member(
+                    person.teams_id, person.aad_object_id, person.name, person.email
+                )
+            async with TestClient(TestServer(app)) as client:
+                bot = BotHarness(client=client, connector=connector, services=app[SERVICES])
+                inspection = await _inspection(bot)
+                assert inspection.id is not None and inspection.channel is not None
+                await _in_channel(bot, inspection, "checklist")
+                card = await bot.services.extras["checklist_board"].cards.get(inspection.id)
+                assert card is not None
+                files = SqlFileStore(bot.services.database)
+                await files.save_subscription(
+                    StoredSubscription(
+                        "sub-1",
+                        inspection.id,
+                        f"/drives/{inspection.channel.drive_id}/root",
+                        DEFAULT_NOW + timedelta(days=2),
+                        DEFAULT_NOW,
+                    )
+                )
+                folder = emulator.channel_folder(inspection.channel.channel_id)
+                (folder / "01 Organisational structures" / "Org chart.pdf").write_bytes(
+                    b"%PDF-1.4 org chart"
+                )
+                mark = len(connector.calls)
+                response = await client.post(
+                    "/api/notifications",
+                    json={
+                        "value": [
+                            {
+                                "subscriptionId": "sub-1",
+                                "clientState": SECRET,
+                                "changeType": "updated",
+                                "resource": f"/drives/{inspection.channel.drive_id}/root",
+                            }
+                        ]
+                    },
+                )
+                assert response.status == 202
+                for _ in range(400):  # the sync runs in the background after the 202
+                    if _puts(bot.since(mark)):
+                        break
+                    await asyncio.sleep(0.02)
+                [update] = _puts(bot.since(mark))
+                assert update.path.endswith(f"/activities/{card.activity_id}")
+                assert "Required: 1 of 8 received" in content(update)
+    finally:
+        await emulator.stop()
