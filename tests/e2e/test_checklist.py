@@ -336,6 +336,14 @@ async def test_moving_onsite_checks_the_meeting_dates_again(bot: BotHarness) -> 
     [card] = [s for s in _puts(sent) if "Document checklist" in content(s)]
     assert "outside the on-site period" in content(card)
 
+    # Recording notice checks them again too; the same dates give the same result.
+    sent = await _in_channel(bot, inspection, "notice given 27 February")
+    assert "Recorded: notice given on Fri 27 Feb 2026" in bot.texts(sent)
+    assert "I checked the documents again against the new dates" in bot.texts(sent)
+    # A command that moves no date checks nothing again.
+    sent = await _in_channel(bot, inspection, "timeline")
+    assert "checked the documents again" not in bot.texts(sent)
+
 
 async def test_sync_files_command_and_tampered_buttons(bot: BotHarness) -> None:
     inspection = await _inspection(bot)
