@@ -552,3 +552,32 @@ async def test_a_graph_change_notification_updates_the_card(tmp_path: Path) -> N
                 assert "Required: 1 of 8 received" in content(update)
     finally:
         await emulator.stop()
+
+
+async def test_this_file_means_the_file_asked_about_and_not_a_document_is_heard(
+    bot: BotHarness,
+) -> None:
+    inspection = await _inspection(bot)
+    await _in_channel(bot, inspection, "checklist")
+    (_folder(bot, inspection) / "Data Nov.xlsx").write_bytes(
+        xlsx_bytes({"Nov": [["Measure", "Value"], ["Total", 123]]})
+    )
+    (_folder(bot, inspection) / "Parking at the office.pdf").write_bytes(b"%PDF-1.4 parking")
+    await _poll(bot)
+    # One open question: "this file" is the file it is about; confirmed before mapping.
+    sent = await bot.say("this file is the child level data", as_=LINK)
+    assert "Is 'Data Nov.xlsx' the Child-level data lists?" in bot.texts(sent)
+    done = await bot.submit(_button(sent[0], "Yes"), as_=LINK)
+    assert "Recorded: 'Data Nov.xlsx' is the Child-level data lists" in bot.texts(done)
+    state = await bot.services.extras["checklist_intake"].state(inspection)
+    assert state.questions == ()
+
+    sent = await bot.say("'Parking at the office.pdf' is not a checklist document", as_=LINK)
+    assert "Recorded: 'Parking at the office.pdf' is not one of the checklist documents" in (
+        bot.texts(sent)
+    )
+    # Questions and unrelated sentences are not taken for "X is the Y".
+    sent = await bot.say("what is the deadline for the staffing data?", as_=LINK)
+    assert "Recorded" not in bot.texts(sent)
+    sent = await bot.say("the weather is the best today", as_=LINK)
+    assert "I didn't understand" in bot.texts(sent)
