@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment, ConversationReference
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    Attachment,
+    ChannelAccount,
+    ConversationReference,
+    Mention,
+)
 
 from inspection.conversations import ConversationRef, ConversationStore
 from inspection.errors import NotFound
@@ -178,15 +185,17 @@ class TeamsNotifier:
 
 def build_activity(message: OutgoingMessage) -> Activity:
     """Text (with <at> tags for mentions) plus the Adaptive Card, as Teams expects them."""
-    entities: list[dict[str, Any]] = []
+    # Mention objects, not dicts: msrest serialises a dict entity as a bare {"type": ...} and
+    # Teams would show the <at> text without notifying anyone.
+    entities: list[Mention] = []
     for aad in message.mentions:
         name = message.metadata.get(f"mention:{aad}", "colleague")
         entities.append(
-            {
-                "type": "mention",
-                "text": f"<at>{name}</at>",
-                "mentioned": {"id": aad, "name": name},
-            }
+            Mention(
+                mentioned=ChannelAccount(id=aad, name=name, aad_object_id=aad),
+                text=f"<at>{name}</at>",
+                type="mention",
+            )
         )
     attachments = (
         [Attachment(content_type=ADAPTIVE_CARD, content=message.card)] if message.card else []
@@ -194,7 +203,7 @@ def build_activity(message: OutgoingMessage) -> Activity:
     if message.card is not None:
         # The card carries the detail; the text keeps the mentions (Teams needs them in text).
         first = message.text.split("\n", 1)[0]
-        tags = " ".join(e["text"] for e in entities)
+        tags = " ".join(str(e.text) for e in entities)
         text = f"{first}\n\n{tags}" if tags else first
     else:
         text = message.text

@@ -239,7 +239,10 @@ async def test_mentions_are_tagged_in_the_text_and_the_card_attached() -> None:
     )
     activity = poster.posted[0][2]
     assert activity.text == "Reminders: Synthetic\n\n<at>Link Officer</at>"
-    assert activity.entities[0]["mentioned"] == {"id": "lo-1", "name": "Link Officer"}
+    # What goes on the wire: the mention entity names the person, so Teams notifies them.
+    wire = activity.serialize()["entities"][0]
+    assert wire["type"] == "mention" and wire["text"] == "<at>Link Officer</at>"
+    assert wire["mentioned"]["id"] == "lo-1" and wire["mentioned"]["name"] == "Link Officer"
     assert activity.attachments[0].content == card
 
 
