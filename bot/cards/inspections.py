@@ -82,11 +82,19 @@ def timeline_card(inspection: Inspection, timeline: Timeline, today: date) -> Js
             "Dates count working days with local bank holidays.",
             subtle=True,
         ),
+        *_picture(timeline, today),  # the calendar strip (issue 8)
         *rows,
     ]
     for warning in timeline.warnings:
         body.append(text(f"Warning: {warning}", color="Attention"))
     return card(body, [submit("Status", "status")])
+
+
+def _picture(timeline: Timeline, today: date) -> list[Json]:
+    from bot.cards.timeline_image import timeline_image
+
+    image = timeline_image(timeline, today)
+    return [image] if image is not None else []
 
 
 def timeline_text(inspection: Inspection, timeline: Timeline, today: date) -> str:
