@@ -118,6 +118,19 @@ async def _conversation(run: LocalRun) -> None:
         said = await _ask(client, PERSONAL_CHAT_ID, lead, "help")
         assert "What I can do" in said and "status" in said
 
+        # The timeline card carries its picture, as a PNG the emulator received whole.
+        before = len(client.received)
+        thread = await client.say(PERSONAL_CHAT_ID, lead, "timeline")
+        replies = await client.wait_for(thread, after=before)
+        images = [
+            block
+            for message in replies
+            for card in message.cards
+            for block in card.get("body", [])
+            if block.get("type") == "Image"
+        ]
+        assert images and images[0]["url"].startswith("data:image/png;base64,iVBOR")
+
         # In the demo inspection's channel, as the lead inspector.
         await client.install(DEMO_CHANNEL_ID)
         said = await _ask(client, DEMO_CHANNEL_ID, lead, "status", mention=True)
