@@ -3,10 +3,10 @@
 Add a line here when a new `store/*` module declares tables.
 """
 
+import store.checklist
+import store.checklist_cards
+import store.conversations
+import store.files
+import store.outbox
+import store.requests
 import store.tables  # noqa: F401
-import store.conversations  # noqa: F401
-import store.files  # noqa: F401
-import store.requests  # noqa: F401
-import store.outbox  # noqa: F401
-import store.checklist  # noqa: F401
-import store.checklist_cards  # noqa: F401

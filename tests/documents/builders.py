@@ -9,7 +9,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import docx
@@ -47,7 +47,7 @@ def docx_bytes(
         for _ in range(paragraphs):
             document.add_paragraph(LOREM)
     for _ in range(page_breaks):
-        document.add_page_break()
+        document.add_page_break()  # type: ignore[no-untyped-call]
         document.add_paragraph(LOREM)
     for rows in tables:
         width = max(len(r) for r in rows)
@@ -83,7 +83,8 @@ def _rewrite_app_xml(data: bytes, pages: int | None) -> bytes:
     return out.getvalue()
 
 
-def xlsx_bytes(sheets: dict[str, Sequence[Sequence[Any]]]) -> bytes:
+def xlsx_bytes(sheets: Mapping[str, Any]) -> bytes:
+    """A workbook with one sheet per entry: {sheet name: rows (sequences of cell values)}."""
     workbook = openpyxl.Workbook()
     first = True
     for name, rows in sheets.items():

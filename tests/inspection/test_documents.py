@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -195,7 +196,7 @@ def test_child_name_column_flagged(items: dict[str, ChecklistItemSpec], header: 
 def test_full_names_in_an_unnamed_column_flagged_without_echo(
     items: dict[str, ChecklistItemSpec],
 ) -> None:
-    rows = [["Case reference", "Details", "Age"]]
+    rows: list[list[Any]] = [["Case reference", "Details", "Age"]]
     rows += [[f"CR-{i}", f"Testa{chr(97 + i)} Placeholderson", 5] for i in range(6)]
     result = check(items["child_level_data"], ("CIN.csv", csv_bytes(rows)))
     names_problem = [p for p in result.problems if "full names" in p]
@@ -225,11 +226,11 @@ def test_case_references_worker_names_and_care_terms_pass(
 AUDIT_HEADER = ["Case ref", "Case type", "Allocated social worker", "Team", "Audit date", "Grade"]
 
 
-def _audits(rows: list[list[Any]], header: list[str] = AUDIT_HEADER) -> bytes:
+def _audits(rows: Sequence[Any], header: list[str] = AUDIT_HEADER) -> bytes:
     return xlsx_bytes({"Audits": [header, *rows]})
 
 
-GOOD_AUDITS = [
+GOOD_AUDITS: list[list[Any]] = [
     ["CR-1", "CIN", "Worker A", "North", datetime(2023, 9, 1), "Good"],
     ["CR-2", "Child protection", "Worker B", "South", "14/11/2023", "Requires improvement"],
     ["CR-3", "LAC", "Worker C", "CiC", "2024-01-10", "Inadequate"],
