@@ -54,6 +54,9 @@ MEMBERS_CACHE_SECONDS = 300.0
 MEMBERS_CACHE_SIZE = 5000
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+# Teams announces one install twice (installationUpdate and conversationUpdate membersAdded),
+# seconds apart: greet once per conversation within this window (a removal clears it).
+GREETING_WINDOW_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self._saved: dict[str, tuple[ConversationRef, float]] = {}
         # conversation id -> (Entra ids of its members, when listed)
         self._members: dict[str, tuple[frozenset[str], float]] = {}
+        # conversation id -> when the greeting was sent there
+        self._greeted: dict[str, float] = {}
 
     # --- every turn --------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -119,7 +124,20 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         self._saved[ref.conversation_id] = (ref, now)
 
+    async def _greet(self, turn_context: TurnContext) -> None:
+        """The welcome, once per install per conversation (see GREETING_WINDOW_SECONDS)."""
+        key = root_conversation_id(turn_context.activity)
+        now = time.monotonic()
+        greeted = self._greeted.get(key)
+        if greeted is not None and now - greeted < GREETING_WINDOW_SECONDS:
+            return
+        if len(self._greeted) > MEMBERS_CACHE_SIZE:
+            self._greeted.clear()
+        self._greeted[key] = now
+        await self.send(turn_context, welcome_reply(turn_context.activity, self.router), None)
+
     async def _forget(self, activity: Activity) -> None:
+        self._greeted.pop(root_conversation_id(activity), None)
         ref = conversation_ref(activity)
         if ref is None:
             return
@@ -181,7 +199,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
 
     # --- install, uninstall, membership ------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self.send(turn_context, welcome_reply(turn_context.activity, self.router), None)
+        await self._greet(turn_context)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context.activity)
@@ -199,7 +217,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if removed or event in ("teamDeleted", "teamHardDeleted"):
             await self._forget(activity)
         elif added:
-            await self.send(turn_context, welcome_reply(activity, self.router), None)
+            await self._greet(turn_context)
 
     # --- conversion --------------------------------------------------------------------------
     def to_turn(self, turn_context: TurnContext) -> Turn:

@@ -65,3 +65,35 @@ async def test_reinstall_after_another_instance_forgot_saves_again(bot: BotHarne
     await bot.services.conversations.forget("a:1personal-chat-link")
     await bot.send(_at(bot, "installation_update_add"))
     assert await bot.services.conversations.personal_for(LINK.aad_object_id) is not None
+
+
+def _install_pair(bot: BotHarness, where: str) -> list[dict[str, object]]:
+    """What Teams sends for one install: installationUpdate and conversationUpdate."""
+    if where == "team":
+        update = _at(bot, "conversation_update_bot_added")
+        install = _at(bot, "installation_update_add")
+        for key in ("conversation", "channelData", "from"):
+            install[key] = update[key]
+        return [install, update]
+    install = _at(bot, "installation_update_add")
+    update = _at(bot, "conversation_update_bot_added")
+    for key in ("conversation", "channelData", "from"):
+        update[key] = install[key]
+    return [install, update]
+
+
+async def test_one_install_greets_once_per_conversation(bot: BotHarness) -> None:
+    for where in ("personal", "team"):
+        sent: list[object] = []
+        for payload in _install_pair(bot, where):
+            sent += await bot.send(payload)  # type: ignore[arg-type]
+        greetings = [s for s in sent if "Hello, I'm the inspection bot" in content(s)]  # type: ignore[arg-type]
+        assert len(greetings) == 1, (where, len(greetings))
+
+
+async def test_reinstall_after_removal_greets_again(bot: BotHarness) -> None:
+    for payload in _install_pair(bot, "personal"):
+        await bot.send(payload)  # type: ignore[arg-type]
+    await bot.send(_at(bot, "installation_update_remove"))
+    sent = await bot.send(_at(bot, "installation_update_add"))
+    assert "Hello, I'm the inspection bot" in content(sent[0])
