@@ -69,20 +69,24 @@ def to_drive_file(item: dict[str, Any], drive_id: str, *, path: str) -> DriveFil
 
 
 def _file(item: TrackedItem, drive_id: str | None, path: str) -> DriveFile:
-    top = path.split("/", 1)[0] if "/" in path else ""
-    return DriveFile(
-        item_id=item.item_id,
-        name=item.name,
-        folder=top,
-        path=path,
-        size=item.size,
-        mime_type=item.mime_type,
-        web_url=item.web_url,
-        last_modified=item.last_modified,
-        modified_by=item.modified_by,
-        modified_by_id=item.modified_by_id,
-        drive_id=drive_id,
-    )
+    return DriveFile(**_file_fields(item, drive_id, path))
+
+
+def _file_fields(item: TrackedItem, drive_id: str | None, path: str) -> dict[str, Any]:
+    """What a DriveFile (and a FileChange) says about a tracked item at `path`."""
+    return {
+        "item_id": item.item_id,
+        "name": item.name,
+        "folder": path.split("/", 1)[0] if "/" in path else "",
+        "path": path,
+        "size": item.size,
+        "mime_type": item.mime_type,
+        "web_url": item.web_url,
+        "last_modified": item.last_modified,
+        "modified_by": item.modified_by,
+        "modified_by_id": item.modified_by_id,
+        "drive_id": drive_id,
+    }
 
 
 class _Paths:
@@ -367,19 +371,4 @@ def _change(
     kind: ChangeKind,
     previous: str | None = None,
 ) -> FileChange:
-    top = path.split("/", 1)[0] if "/" in path else ""
-    return FileChange(
-        item_id=item.item_id,
-        name=item.name,
-        folder=top,
-        path=path,
-        size=item.size,
-        mime_type=item.mime_type,
-        web_url=item.web_url,
-        last_modified=item.last_modified,
-        modified_by=item.modified_by,
-        modified_by_id=item.modified_by_id,
-        drive_id=drive_id,
-        kind=kind,
-        previous_path=previous,
-    )
+    return FileChange(**_file_fields(item, drive_id, path), kind=kind, previous_path=previous)
