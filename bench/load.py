@@ -63,9 +63,14 @@ BOT_ID = "28:bench-bot"
 
 
 # --- the loopback Bot Connector ------------------------------------------------------------
+# A reply that is really an apology is an error, even though the HTTP answer was 200.
+FAILURE_PHRASES = ("something went wrong", "can't reach my records")
+
+
 @dataclass
 class Connector:
     received: int = 0
+    failed_replies: int = 0
     runner: web.AppRunner | None = None
     url: str = ""
 
@@ -81,8 +86,10 @@ class Connector:
         self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/"
 
     async def _activity(self, request: web.Request) -> web.Response:
-        await request.read()
+        body = await request.read()
         self.received += 1
+        if any(phrase.encode() in body for phrase in FAILURE_PHRASES):
+            self.failed_replies += 1
         return web.json_response({"id": uuid.uuid4().hex})
 
     async def stop(self) -> None:
@@ -476,7 +483,7 @@ async def drive(
 
         await asyncio.gather(*(worker(warmup, None) for _ in range(users)))
         counter = itertools.count()
-        connector.received = 0
+        connector.received = connector.failed_replies = 0
         result = Result(name=name, turns=turns, seconds=0.0)
         cpu_before = server.cpu_seconds()
         started = time.perf_counter()
@@ -484,6 +491,7 @@ async def drive(
         result.seconds = time.perf_counter() - started
         result.cpu_ms_per_turn = (server.cpu_seconds() - cpu_before) * 1000 / turns
         result.replies = connector.received
+        result.errors += connector.failed_replies
         if os.environ.get("BENCH_METRICS"):  # a folder: each server's /metrics after its run
             async with session.get(f"{server.url}/metrics") as response:
                 text = await response.text()
