@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -284,6 +284,12 @@ def register(router: Router, services: Services) -> None:
         usage="show IR-004",
     )
     async def show_request(turn: Turn) -> Reply:
+        # "show overdue" / "show open requests" ask for a list, not one request.
+        words = list_words(turn.args)
+        if words == "overdue":
+            return await router.dispatch(replace(turn, text="what's overdue", data=None))
+        if words is not None:
+            return await list_requests(replace(turn, args=words))
         request = await requests().get(turn.inspection_id, _ref(turn.args), person(turn))
         return Reply(card=card_for(turn, request))
 
@@ -597,6 +603,26 @@ class _ServicesDirectory:
         if directory is None:
             raise InspectionError("the channel's Files are not available (no Microsoft Graph)")
         return await directory.upload(channel, folder, name, content, content_type=content_type)
+
+
+_LIST_WORDS = frozenset(
+    {"overdue", "open", "answered", "all", "due today", "due this week", "this week", "mine"}
+)
+
+
+def list_words(args: str) -> str | None:
+    """What a list of requests is asked for in "show [me] [the] open [requests]", or None
+    when `args` names one request (show IR-004) or is not a list."""
+    words = " ".join(args.lower().rstrip("?!. ").split())
+    words = re.sub(r"^(?:me\s+)?(?:the\s+|all\s+the\s+)?", "", words)
+    if words in ("requests", "information requests"):
+        return "open"
+    words = re.sub(r"\s*(?:information\s+)?(?:requests?|items?)$", "", words)
+    if words in _LIST_WORDS:
+        return words
+    if re.fullmatch(r"(?:for|about)\s+cr[\s\-]?\d+", words):
+        return words
+    return None
 
 
 def _ref(text: str) -> str:

@@ -1,0 +1,50 @@
+"""What testers found in the Teams bot (issue 9 polish), each through the real aiohttp app."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from inspection.clock import FixedClock
+from inspection.requests import Person
+from tests.fakes.teams import LEAD, LINK, BotHarness, content
+
+
+async def _two_requests(bot: BotHarness, clock: FixedClock) -> None:
+    """IR-001 overdue by Thursday 5 March, IR-002 open and not yet due."""
+    inspection = await bot.inspection(notice=date(2026, 2, 9))
+    assert bot.services.requests is not None
+    for text, due in (
+        ("Supervision records for the last three months", date(2026, 3, 3)),
+        ("Staff rota for April", date(2026, 3, 20)),
+    ):
+        await bot.services.requests.log(
+            inspection.id or 0, Person(LEAD.aad_object_id, LEAD.name), text, due_on=due,
+            confirm=True,
+        )  # fmt: skip
+    clock.advance(timedelta(days=3))
+
+
+# --- 5. "show overdue" / "show open" list; "show IR-004" shows one ---------------------------
+async def test_show_overdue_lists_what_is_overdue(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot, clock)
+    for phrase in ("show overdue", "show overdue requests", "/show overdue?"):
+        said = content((await bot.say(phrase, as_=LINK))[0])
+        assert "IR-001" in said and "Supervision records" in said, phrase
+        assert "IR-002" not in said, phrase
+        assert "say which request" not in said and "isn't" not in said, phrase
+
+
+async def test_show_open_lists_open_requests(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot, clock)
+    for phrase in ("show open", "show me the open requests"):
+        said = content((await bot.say(phrase, as_=LINK))[0])
+        assert "Open requests" in said, phrase
+        assert "IR-001" in said and "IR-002" in said, phrase
+
+
+async def test_show_one_request_still_shows_it(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot, clock)
+    said = content((await bot.say("show IR-002", as_=LINK))[0])
+    assert "IR-002: Staff rota for April" in said and "IR-001" not in said
+    said = bot.texts(await bot.say("show nonsense", as_=LINK))
+    assert "IR-" in said  # the usual "say which request, e.g. IR-004" style answer
