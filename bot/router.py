@@ -209,6 +209,11 @@ Next = Callable[[Turn], Awaitable[Reply]]
 Middleware = Callable[[Turn, Route, Next], Awaitable[Reply]]
 
 
+def plain_placeholders(usage: str) -> str:
+    """`<date>` -> `DATE`: Teams reads `<date>` as an HTML tag and shows nothing."""
+    return re.sub(r"<([a-z][a-z ]*)>", lambda m: "-".join(m[1].split()).upper(), usage)
+
+
 def normalise(text: str) -> str:
     """Lower case, single spaces, no leading slash, no trailing punctuation."""
     text = " ".join(text.replace("\u00a0", " ").split())
@@ -250,7 +255,7 @@ class Router:
                     roles=frozenset(roles) if roles is not None else None,
                     needs_inspection=needs_inspection,
                     help=help,
-                    usage=usage or name,
+                    usage=plain_placeholders(usage or name),
                     hidden=hidden or word != name,
                 )
             return handler

@@ -59,7 +59,7 @@ _WAIVE = re.compile(
     re.I | re.S,
 )
 _WAIVE_ARGS = re.compile(r"^(?P<item>.+?)\s*(?:\bbecause\b|\bas\b|:|\s-\s)\s*(?P<reason>.+)$", re.I)
-WAIVE_USAGE = "waive <item> because <reason>"
+WAIVE_USAGE = "waive ITEM because REASON"
 
 SyncNow = Callable[[int], Awaitable[IntakeResult | None]]
 
@@ -338,7 +338,7 @@ def register(router: Router, services: Services) -> None:
         "unwaive",
         roles=WAIVERS,
         help="Undo a waiver: the item is needed again",
-        usage="unwaive <item>",
+        usage="unwaive ITEM",
         aliases=("undo waiver for", "undo waiver", "undo waiver of"),
     )
     async def unwaive_command(turn: Turn) -> Reply:

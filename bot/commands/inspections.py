@@ -45,7 +45,7 @@ log = logging.getLogger("bot.commands.inspections")
 DEFAULT_FRAMEWORK = "jcc-children-social-care"
 LEAD_ONLY = frozenset({Role.LEAD_INSPECTOR})
 NEW_USAGE = (
-    'new inspection "<service>" onsite <start> to <end> [focused] [notice <date>] '
+    'new inspection "SERVICE" onsite START to END [focused] [notice DATE] '
     "link officer @person [director @person] [team @person ...]"
 )
 _QUOTED = re.compile(r'^\s*["“”\'‘’]([^"“”‘’]+)["“”\'‘’]\s*(.*)$', re.DOTALL)
@@ -444,7 +444,7 @@ def register(router: Router, services: Services) -> None:
         "move onsite",
         roles=LEAD_ONLY,
         help="Move the on-site dates; the timeline is re-planned",
-        usage="move onsite <start> to <end>",
+        usage="move onsite START to END",
         aliases=("move on site", "move on-site"),
     )
     async def move_onsite(turn: Turn) -> Reply:
@@ -476,7 +476,7 @@ def register(router: Router, services: Services) -> None:
         "notice given",
         roles=LEAD_ONLY,
         help="Record the day notice was given (7.2); deadlines count from it",
-        usage="notice given <date>",
+        usage="notice given DATE",
     )
     async def notice_given(turn: Turn) -> Reply:
         return await record(turn, "notice", "notice given", "notice given 2 March")
@@ -485,7 +485,7 @@ def register(router: Router, services: Services) -> None:
         "draft sent",
         roles=LEAD_ONLY,
         help="Record the day the draft report was sent; factual accuracy counts from it",
-        usage="draft sent <date>",
+        usage="draft sent DATE",
     )
     async def draft_sent(turn: Turn) -> Reply:
         return await record(turn, "draft_sent", "draft report sent", "draft sent yesterday")

@@ -1,15 +1,15 @@
 """Information requests in Teams (7.3): log, list, show, answer, close, follow up, export.
 
-    request [urgent:] <what you need> [for CR-104233] [due <date>]   inspectors
+    request [urgent:] TEXT [for CR-104233] [due DATE]                inspectors
     requests [open|overdue|answered|all|due today|due this week|mine|for CR-104233]
     show IR-004
     IR-004 is answered[, see the attached]    (or "IR-004 is partly answered ...")
     close IR-004 / accept IR-004                inspectors
-    follow up IR-004 <question> [due <date>]    inspectors
+    follow up IR-004 QUESTION [due DATE]        inspectors
     withdraw IR-004 [reason]                    inspectors
     reassign IR-004 to @person | director | link officer
-    change due IR-004 <date> because <reason>
-    note IR-004 <text>                          inspectors, personal chat only
+    change due IR-004 DATE because REASON
+    note IR-004 TEXT                            inspectors, personal chat only
     export requests (also `export`)             the Excel log in the channel's Files
     factual accuracy grid                       Appendix 4 grid in the channel's Files
     message action "Log as information request" (commandId log_message_as_request)
@@ -205,7 +205,7 @@ def register(router: Router, services: Services) -> None:
         "request",
         roles=INSPECTOR_ROLES,
         help="Log an information request (7.3); use case references, never names (9.7)",
-        usage="request [urgent:] <what you need> [for CR-104233] [due <date>]",
+        usage="request [urgent:] TEXT [for CR-104233] [due DATE]",
         aliases=("log request", "new request"),
     )
     async def log_by_command(turn: Turn) -> Reply:
@@ -349,7 +349,7 @@ def register(router: Router, services: Services) -> None:
         "answer",
         roles=ANSWERERS,
         help="Answer an information request (attach files to the same message)",
-        usage="answer IR-004 <your answer>",
+        usage="answer IR-004 ANSWER",
     )
     async def answer_by_command(turn: Turn) -> Reply:
         match = _LEADING_REF.match(turn.args)
@@ -415,7 +415,7 @@ def register(router: Router, services: Services) -> None:
         "follow up",
         roles=INSPECTOR_ROLES,
         help="Ask a follow-up on an answered request (re-opens it with a new due date)",
-        usage="follow up IR-004 <question> [due <date>]",
+        usage="follow up IR-004 QUESTION [due DATE]",
         aliases=("follow-up", "followup"),
     )
     async def follow_up(turn: Turn) -> Reply:
@@ -470,7 +470,7 @@ def register(router: Router, services: Services) -> None:
         "change due",
         roles=INSPECTOR_ROLES,
         help="Move an information request's due date (the reason is kept)",
-        usage="change due IR-004 <date> because <reason>",
+        usage="change due IR-004 DATE because REASON",
     )
     async def change_due(turn: Turn) -> Reply:
         match = re.match(
@@ -497,7 +497,7 @@ def register(router: Router, services: Services) -> None:
         "note",
         roles=INSPECTOR_ROLES,
         help="Add an inspectors-only note to a request (in a personal chat with me)",
-        usage="note IR-004 <text>",
+        usage="note IR-004 TEXT",
     )
     async def add_note(turn: Turn) -> Reply:
         if turn.kind != "personal":
@@ -683,7 +683,7 @@ def _query_for(
                 f"No requests on {match[1]}.")  # fmt: skip
     raise InspectionError(
         "I can list requests: open, overdue, answered, all, due today, due this week, mine, "
-        "for CR-104233, theme <theme>"
+        "for CR-104233, theme THEME"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from inspection.clock import FixedClock
@@ -48,3 +49,25 @@ async def test_show_one_request_still_shows_it(bot: BotHarness, clock: FixedCloc
     assert "IR-002: Staff rota for April" in said and "IR-001" not in said
     said = bot.texts(await bot.say("show nonsense", as_=LINK))
     assert "IR-" in said  # the usual "say which request, e.g. IR-004" style answer
+
+
+# --- 2. placeholders in the help survive Teams (no <date>: it is read as an HTML tag) ---------
+async def test_help_shows_placeholders_teams_can_display(bot: BotHarness) -> None:
+    sent = await bot.say("help", as_=LEAD)
+    said = bot.texts(sent)
+    assert re.search(r"<[a-zA-Z][^>]*>", said) is None, re.findall(r"<[^>]*>", said)
+    for usage in (
+        'new inspection "SERVICE" onsite START to END',
+        "draft sent DATE",
+        "notice given DATE",
+        "move onsite START to END",
+        "request [urgent:] TEXT [for CR-104233] [due DATE]",
+        "waive ITEM because REASON",
+    ):
+        assert usage in said, usage
+
+
+async def test_usage_in_an_error_uses_the_same_placeholders(bot: BotHarness) -> None:
+    await bot.inspection()
+    said = bot.texts(await bot.say("waive", as_=LINK))
+    assert "ITEM" in said and "<item>" not in said
