@@ -10,3 +10,4 @@ import store.files
 import store.outbox
 import store.requests
 import store.tables  # noqa: F401
+import store.bot_state  # noqa: F401
