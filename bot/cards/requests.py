@@ -8,13 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.cards import Json, card, facts, submit, text, title
 from inspection.requests import InformationRequest, Precheck, RequestStatus
 
 MAX_LIST = 40
+# Who will see a request card, so it offers only the buttons they may press: inspectors close,
+# follow up and withdraw (7.3); the link officer and director mark answered; an observer only
+# reads. "everyone" is a channel or group chat (a mixed audience): both sides' main buttons,
+# and the router's role check refuses a press by the wrong side.
+Viewer = Literal["inspector", "provider", "observer", "everyone"]
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> str:
@@ -38,10 +43,12 @@ def request_card(
     today: date,
     heading: str | None = None,
     buttons: bool = True,
+    viewer: Viewer = "everyone",
 ) -> Json:
     """One request with its answers, follow-ups and (if present in `request`) internal notes.
 
-    Pass `request.for_audience("provider")` for anything provider staff can see.
+    Pass `request.for_audience("provider")` for anything provider staff can see, and `viewer`
+    for whose buttons to offer.
     """
     body: list[Json] = []
     if heading:
@@ -92,12 +99,41 @@ def request_card(
     actions: list[Json] = []
     if buttons:
         data: dict[str, Any] = {"request": request.ref, "version": request.version}
-        if request.waiting:
+        inspectors = viewer in ("inspector", "everyone")
+        if request.waiting and viewer in ("provider", "everyone"):
             actions.append(submit("Mark answered", "request_answered", **data))
-        if request.status in (RequestStatus.ANSWERED, RequestStatus.OPEN, RequestStatus.FOLLOW_UP):
+        live = (RequestStatus.ANSWERED, RequestStatus.OPEN, RequestStatus.FOLLOW_UP)
+        if request.status in live and inspectors:
             actions.append(submit("Close", "request_close", **data))
+        if request.status == RequestStatus.ANSWERED and viewer == "inspector":
+            actions.append(follow_up_action(data))
+        if request.status in live and viewer == "inspector":
+            actions.append(submit("Withdraw", "request_withdraw", **data))
         actions.append(submit("Refresh", "request_show", request=request.ref))
     return card(body, actions or None)
+
+
+def follow_up_action(data: dict[str, Any]) -> Json:
+    """ "Follow up": opens a box for the question (and an optional "due DATE") in the card."""
+    return {
+        "type": "Action.ShowCard",
+        "title": "Follow up",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [
+                {
+                    "type": "Input.Text",
+                    "id": "question",
+                    "label": "What else is needed? (end with 'due DATE' to set the date)",
+                    "isMultiline": True,
+                    "isRequired": True,
+                    "maxLength": 2000,
+                    "errorMessage": "Write the follow-up question.",
+                }
+            ],
+            "actions": [submit("Send follow-up", "request_follow_up", **data)],
+        },
+    }
 
 
 def list_card(

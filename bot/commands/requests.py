@@ -29,7 +29,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.cards.requests import confirm_card, list_card, request_card
+from bot.cards.requests import Viewer, confirm_card, list_card, request_card
 from bot.router import Attachment, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
@@ -127,7 +127,16 @@ def register(router: Router, services: Services) -> None:
             zone=requests().framework_of(inspection).zone,
             today=requests().today(inspection),
             heading=heading,
+            viewer=viewer(turn),
         )
+
+    def viewer(turn: Turn) -> Viewer:
+        # Only a personal chat has one known reader; a channel's card is for everyone in it.
+        if turn.kind != "personal":
+            return "everyone"
+        if turn.role in INSPECTOR_ROLES:
+            return "inspector"
+        return "provider" if turn.role in PROVIDER_ROLES else "observer"
 
     def parse_due(turn: Turn, text: str) -> _Parsed:
         """A trailing "due <date>" (only when what follows really is a date)."""
@@ -433,6 +442,36 @@ def register(router: Router, services: Services) -> None:
         return Reply(
             text=f"Follow-up on {followed.ref} sent; due {followed.due_on:%a %d %b %Y}.",
             card=card_for(turn, followed),
+        )
+
+    @router.action("request_withdraw", roles=INSPECTOR_ROLES)
+    async def withdraw_from_card(turn: Turn) -> Reply:
+        try:
+            withdrawn = await requests().withdraw(
+                turn.inspection_id, turn.data_str("request"), person(turn),
+                expected_version=turn.data_int("version"),
+            )  # fmt: skip
+        except StaleRequest as stale:
+            return Reply(text=str(stale), card=card_for(turn, stale.current), update=True)
+        return Reply(text=f"{withdrawn.ref} is withdrawn.", card=card_for(turn, withdrawn),
+                     update=True)  # fmt: skip
+
+    @router.action("request_follow_up", roles=INSPECTOR_ROLES)
+    async def follow_up_from_card(turn: Turn) -> Reply:
+        parsed = parse_due(turn, turn.data_str("question", max_length=2000))
+        try:
+            followed = await requests().follow_up(
+                turn.inspection_id, turn.data_str("request"), person(turn), parsed.text,
+                due_on=parsed.due_on, expected_version=turn.data_int("version"),
+            )  # fmt: skip
+        except StaleRequest as stale:
+            return Reply(text=str(stale), card=card_for(turn, stale.current), update=True)
+        except NeedsConfirmation as needs:
+            return Reply(text=f"Not sent yet. {needs} Edit the follow-up and send it again.")
+        return Reply(
+            text=f"Follow-up on {followed.ref} sent; due {followed.due_on:%a %d %b %Y}.",
+            card=card_for(turn, followed),
+            update=True,
         )
 
     @router.command(

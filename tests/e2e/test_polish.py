@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from inspection.clock import FixedClock
 from inspection.requests import Person
-from tests.fakes.teams import LEAD, LINK, BotHarness, content
+from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
 
 
 async def _two_requests(bot: BotHarness, clock: FixedClock) -> None:
@@ -71,3 +72,70 @@ async def test_usage_in_an_error_uses_the_same_placeholders(bot: BotHarness) -> 
     await bot.inspection()
     said = bot.texts(await bot.say("waive", as_=LINK))
     assert "ITEM" in said and "<item>" not in said
+
+
+# --- 3. a request card offers only the buttons its reader may press ---------------------------
+def _buttons(sent: list[Sent]) -> list[str]:
+    return [
+        action["title"]
+        for call in sent
+        for card in call.cards
+        for action in card.get("actions", [])
+    ]
+
+
+def _data(sent: list[Sent], title: str) -> dict[str, Any]:
+    for call in sent:
+        for card in call.cards:
+            for action in card.get("actions", []):
+                if action["title"] == title:
+                    found = action.get("data") or action["card"]["actions"][0]["data"]
+                    assert isinstance(found, dict)
+                    return found
+    raise AssertionError(f"no {title} button")
+
+
+async def test_link_officer_is_not_offered_close(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot, clock)
+    for who in (LINK, DIRECTOR):
+        buttons = _buttons(await bot.say("show IR-002", as_=who))
+        assert "Mark answered" in buttons, who
+        assert not {"Close", "Withdraw", "Follow up"} & set(buttons), (who, buttons)
+
+
+async def test_inspector_gets_the_inspectors_buttons(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot, clock)
+    buttons = _buttons(await bot.say("show IR-002", as_=LEAD))
+    assert {"Close", "Withdraw"} <= set(buttons) and "Mark answered" not in buttons
+    # Once answered, an inspector may follow it up from the card.
+    await bot.say("IR-002 is answered, the rota is in the Files tab", as_=LINK)
+    sent = await bot.say("show IR-002", as_=INSPECTOR)
+    assert {"Close", "Follow up", "Withdraw"} <= set(_buttons(sent))
+    follow = {**_data(sent, "Follow up"), "question": "Please add the night shifts due Friday"}
+    said = bot.texts(await bot.submit(follow, as_=INSPECTOR))
+    assert "Follow-up on IR-002 sent; due Fri 06 Mar 2026" in said
+    # The card now offers the link officer's side again, and Withdraw works from the card.
+    sent = await bot.say("show IR-002", as_=LEAD)
+    said = bot.texts(await bot.submit(_data(sent, "Withdraw"), as_=LEAD))
+    assert "IR-002 is withdrawn" in said
+    assert "Close" not in _buttons(await bot.say("show IR-002", as_=LEAD))
+
+
+async def test_channel_card_is_for_both_sides_and_the_router_guards(
+    bot: BotHarness, clock: FixedClock
+) -> None:
+    await _two_requests(bot, clock)
+    sent = await bot.say("show IR-002", as_=LINK, where="channel")
+    buttons = _buttons(sent)
+    assert "Mark answered" in buttons and "Close" in buttons and "Withdraw" not in buttons
+    said = bot.texts(await bot.submit(_data(sent, "Close"), as_=LINK, where="channel"))
+    assert "IR-002" not in said or "closed" not in said
+    assert "inspector" in said.lower()
+    assert bot.services.requests is not None
+    stored = await bot.services.requests.get(1, "IR-002", Person(LEAD.aad_object_id, LEAD.name))
+    assert stored.status.value == "open"
+    # The Withdraw and Follow up buttons refuse a link officer too (tampered card data).
+    for action in ("request_withdraw", "request_follow_up"):
+        data = {"action": action, "request": "IR-002", "version": 1, "question": "x"}
+        said = bot.texts(await bot.submit(data, as_=LINK))
+        assert "inspector" in said.lower(), action
