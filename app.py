@@ -52,6 +52,7 @@ def create_app(
     `graph_emulator`: a folder for the in-process Graph emulator (local runs: no Azure).
     """
     from bot.adapter import build_adapter
+    from bot.cards.timeline_image import warm_up_context
     from bot.commands import build_router
     from bot.operations import mount_operations
     from bot.services import Services
@@ -112,6 +113,7 @@ def create_app(
 
     # Registered first, so it runs before (and is torn down after) everything it feeds.
     app.cleanup_ctx.append(lifecycle)
+    app.cleanup_ctx.append(warm_up_context)  # matplotlib, in the background (timeline picture)
     polling = settings.scheduler_enabled if scheduler is None else scheduler
     _wire_graph(app, services, settings, directory, graph_emulator, poll=polling)
     if polling:
@@ -125,6 +127,7 @@ def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
     from inspection.checklist import InspectionChecklist
     from inspection.requests import RequestLog
     from store.checklist import SqlChecklistStore
+    from store.outbox import SqlOutbox
     from store.requests import SqlRequestRepository
 
     database = services.database
@@ -138,6 +141,7 @@ def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
     services.checklist = InspectionChecklist(
         SqlChecklistStore(database), services.frameworks, services.clock
     )
+    services.outbox = SqlOutbox(database)
     services.notifier = TeamsNotifier(
         AdapterPoster(adapter, settings.microsoft_app_id),
         services.conversations,

@@ -1,8 +1,8 @@
 """The services a command handler may use, built once in `app.create_app` and passed to every
 `register(router, services)`.
 
-Optional services are None until the engineer who owns them wires them in `create_app`;
-handlers that need one say so to the user ("not available yet") instead of failing.
+A service may be None where it is not configured (no Microsoft Graph, no scheduler in this
+instance); handlers that need one say so to the user instead of failing.
 """
 
 from __future__ import annotations
@@ -10,12 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from inspection.checklist import InspectionChecklist
 from inspection.clock import Clock
 from inspection.directory import Directory
 from inspection.frameworks import FrameworkRegistry
 from inspection.inspections import InspectionService
 from inspection.notifier import Notifier
+from inspection.reminder_dispatch import Outbox
 from inspection.repository import InspectionRepository
+from inspection.requests import RequestLog
+from scheduler.runtime import ReminderScheduler
 from store.conversations import SqlConversationStore
 from store.database import Database
 
@@ -35,9 +39,12 @@ class Services:
     # The team new inspection channels are made in; None: the team the command was sent from.
     inspections_team_id: str | None = None
     notifier: Notifier | None = None
-    # Owned by other issues (checklist, request log, scheduler); None until wired.
-    checklist: Any = None
-    requests: Any = None
-    scheduler: Any = None
+    # None only where a command list is built without a running bot (package-app).
+    checklist: InspectionChecklist | None = None
+    requests: RequestLog | None = None
+    # None when this instance runs no scheduler (SCHEDULER_ENABLED=false, tests).
+    scheduler: ReminderScheduler | None = None
+    # Reminders sent and failed (any instance's), for `status`.
+    outbox: Outbox | None = None
     # Anything else a feature module needs, by name.
     extras: dict[str, Any] = field(default_factory=dict)

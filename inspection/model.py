@@ -70,6 +70,13 @@ class Inspection:
     created_at: datetime | None = None
     version: int = 0
 
+    @property
+    def stored_id(self) -> int:
+        """The id of an inspection that has been stored (ValueError before that)."""
+        if self.id is None:
+            raise ValueError("this inspection has not been stored yet")
+        return self.id
+
     def role_of(self, aad_object_id: str | None) -> Role | None:
         """The strongest role this person holds in the inspection, if any."""
         if not aad_object_id:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Literal
 
 from bot.cards import Json, card, facts, submit, text, title
 from inspection.frameworks import Framework, FrameworkRegistry
@@ -33,7 +34,23 @@ def people(inspection: Inspection) -> list[tuple[str, str]]:
     return rows
 
 
-def timeline_card(inspection: Inspection, timeline: Timeline, today: date) -> Json:
+async def timeline_card_off_loop(inspection: Inspection, timeline: Timeline, today: date) -> Json:
+    """The timeline card, its picture drawn in a worker thread (not on the event loop)."""
+    from bot.cards.timeline_image import timeline_image_off_loop
+
+    image = await timeline_image_off_loop(timeline, today)
+    return timeline_card(inspection, timeline, today, picture=image)
+
+
+def timeline_card(
+    inspection: Inspection,
+    timeline: Timeline,
+    today: date,
+    *,
+    picture: Json | Literal["draw"] | None = "draw",
+) -> Json:
+    """`picture`: the Image element drawn already (see `timeline_card_off_loop`), None for
+    none, or "draw" to draw it here (blocking: not for the event loop)."""
     rows: list[Json] = []
     for milestone in timeline.milestones:
         phase = timeline.phase_of(milestone, today)
@@ -82,7 +99,8 @@ def timeline_card(inspection: Inspection, timeline: Timeline, today: date) -> Js
             "Dates count working days with local bank holidays.",
             subtle=True,
         ),
-        *_picture(timeline, today),  # the calendar strip (issue 8)
+        # the calendar strip (issue 8)
+        *(_picture(timeline, today) if isinstance(picture, str) else [picture] if picture else []),
         *rows,
     ]
     for warning in timeline.warnings:
@@ -113,6 +131,7 @@ def status_card(
     *,
     checklist: str,
     requests: str,
+    undelivered: Sequence[str] = (),
 ) -> Json:
     nxt = timeline.upcoming(today, 3)
     body: list[Json] = [
@@ -131,6 +150,9 @@ def status_card(
         body.append(facts([(_when(m), f"{m.title} ({m.source})") for m in nxt]))
     else:
         body.append(text("Nothing left on the timeline.", subtle=True))
+    if undelivered:
+        body.append(text("**Reminders not delivered**"))
+        body.extend(text(line, subtle=True) for line in undelivered)
     return card(body, [submit("Timeline", "timeline")])
 
 

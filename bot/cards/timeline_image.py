@@ -7,10 +7,12 @@ message limit) and embedded in the timeline card as a data URI, so it needs no p
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -34,6 +36,11 @@ SHORT = {
 IN_BAND = {"onsite_start", "onsite_end", "kit_meeting"}
 COLOURS = {"past": "#8a8886", "today": "#c4314b", "next": "#e07000", "later": "#4f52b2"}
 log = logging.getLogger(__name__)
+# Drawing takes ~160 ms of CPU (1.6 s the first time, loading fonts): never on the event loop.
+# One worker thread: matplotlib is not made for drawing from several threads at once, and
+# the lru cache below makes repeats free anyway. Threads start on first use, not at import.
+_DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timeline-picture")
+_warming: asyncio.Future[None] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,41 @@ def timeline_image(timeline: Timeline, today: date) -> dict[str, Any] | None:
         f"; next: {upcoming[0].title} on {upcoming[0].date:%d %b %Y}" if upcoming else ""
     )
     return {"type": "Image", "url": url, "altText": alt, "size": "Stretch"}
+
+
+async def timeline_image_off_loop(timeline: Timeline, today: date) -> dict[str, Any] | None:
+    """`timeline_image`, drawn in the drawing thread while the loop serves other turns."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_DRAWER, timeline_image, timeline, today)
+
+
+def warm_up() -> None:
+    """Draw a small strip once, so that matplotlib's imports and font cache are loaded before
+    the first person asks for a timeline."""
+    day = date(2026, 1, 5)
+    _render((Point(day, "Warm-up", "next"),), None, day)
+
+
+async def warm_up_context(_app: object) -> AsyncIterator[None]:
+    """An aiohttp cleanup context: warm up in the background at start-up (the server answers
+    meanwhile); wait for it at shutdown so no drawing thread outlives the app."""
+    global _warming
+    loop = asyncio.get_running_loop()
+    _warming = loop.run_in_executor(_DRAWER, _warm_up_quietly)
+    yield
+    await asyncio.shield(_warming)
+
+
+def warming() -> asyncio.Future[None] | None:
+    """The start-up warm-up, for tests and health checks (None before the app started)."""
+    return _warming
+
+
+def _warm_up_quietly() -> None:
+    try:
+        warm_up()
+    except Exception:  # the picture is a nicety: a failed warm-up must not stop the app
+        log.warning("timeline picture warm-up failed", exc_info=True)
 
 
 @lru_cache(maxsize=1)

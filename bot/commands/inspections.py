@@ -19,7 +19,7 @@ from bot.cards.inspections import (
     created_text,
     new_inspection_form,
     status_card,
-    timeline_card,
+    timeline_card_off_loop,
     timeline_text,
     welcome_card,
 )
@@ -37,7 +37,15 @@ from inspection.errors import (
 )
 from inspection.frameworks import Framework
 from inspection.inspections import channels_of_other_inspections, timeline_for
-from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
+from inspection.model import (
+    INSPECTOR_ROLES,
+    Channel,
+    Inspection,
+    InspectionStatus,
+    Member,
+    Role,
+)
+from inspection.reminder_messages import undelivered_lines
 from inspection.timeline import Timeline
 
 log = logging.getLogger("bot.commands.inspections")
@@ -280,7 +288,9 @@ def register(router: Router, services: Services) -> None:
                 text=reply_text,
                 more=(Reply(card=welcome_card(inspection, timeline, today, framework)),),
             )
-        return Reply(text=reply_text, card=timeline_card(inspection, timeline, today))
+        return Reply(
+            text=reply_text, card=await timeline_card_off_loop(inspection, timeline, today)
+        )
 
     async def _place(
         turn: Turn, inspection: Inspection, framework: Framework
@@ -404,9 +414,20 @@ def register(router: Router, services: Services) -> None:
             + (f"; next: {nxt[0].title} on {nxt[0].date:%a %d %b}" if nxt else "")
             + "."
         )
+        # 6: reminders Teams would not take are kept as failed and shown to inspectors here.
+        undelivered: list[str] = []
+        if services.outbox is not None and turn.role in INSPECTOR_ROLES:
+            undelivered = undelivered_lines(await services.outbox.failures(inspection.stored_id))
         return Reply(
-            text=summary,
-            card=status_card(inspection, timeline, today, checklist=checklist, requests=requests),
+            text="\n".join([summary, *undelivered]),
+            card=status_card(
+                inspection,
+                timeline,
+                today,
+                checklist=checklist,
+                requests=requests,
+                undelivered=undelivered,
+            ),
         )
 
     async def timeline_reply(turn: Turn) -> Reply:
@@ -415,7 +436,7 @@ def register(router: Router, services: Services) -> None:
         today = today_for(inspection)
         return Reply(
             text=timeline_text(inspection, timeline, today),
-            card=timeline_card(inspection, timeline, today),
+            card=await timeline_card_off_loop(inspection, timeline, today),
         )
 
     router.command(
@@ -437,7 +458,7 @@ def register(router: Router, services: Services) -> None:
         warnings = "".join(f"\n\nWarning: {w}" for w in timeline.warnings)
         return Reply(
             text=f"{what} Every date that depends on it has moved.{warnings}",
-            card=timeline_card(inspection, timeline, today),
+            card=await timeline_card_off_loop(inspection, timeline, today),
         )
 
     @router.command(
@@ -581,7 +602,7 @@ async def _requests_summary(
 
     audience = audience_for(role)
     try:
-        waiting = await services.requests.open_requests(inspection.id, audience)
+        waiting = await services.requests.open_requests(inspection.stored_id, audience)
     except InspectionError as exc:
         return f"not available right now ({exc})"
     # Overdue = waiting and due before today (RequestLog.overdue's rule), counted from the same

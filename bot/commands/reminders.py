@@ -36,7 +36,7 @@ def register(router: Router, services: Services) -> None:
             from inspection.requests import audience_for
 
             for request in await services.requests.overdue(
-                inspection.id, today, audience_for(role)
+                inspection.stored_id, today, audience_for(role)
             ):
                 late = calendar.working_days_left(today, request.due_on)
                 lines.append(
@@ -143,7 +143,7 @@ def register(router: Router, services: Services) -> None:
             from inspection.requests import audience_for
 
             for request in await services.requests.due_between(
-                inspection.id, start, end, audience_for(turn.role)
+                inspection.stored_id, start, end, audience_for(turn.role)
             ):
                 lines.append(f"- {request.due_on:%a %d %b}: {request.ref} {_short(request.text)}")
         period = f"{start:%a %d %b} to {end:%a %d %b}"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from inspection.model import Role
+from inspection.notifier import Recipient
+from inspection.reminders import ReminderItem
+from store.outbox import SqlOutbox
 from tests.fakes.teams import (
     CHANNEL_ID,
     DIRECTOR,
@@ -288,3 +291,40 @@ async def test_new_inspection_asks_for_a_missing_link_officer(bot: BotHarness) -
     [stored] = await bot.services.repository.list_all()
     assert stored.link_officer is not None
     assert stored.link_officer.aad_object_id == LINK.aad_object_id
+
+
+async def test_status_shows_inspectors_the_reminders_teams_would_not_take(
+    bot: BotHarness,
+) -> None:
+    inspection = await bot.inspection()
+    assert bot.services.outbox is not None
+    outbox = SqlOutbox(bot.services.database)
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    item = ReminderItem(
+        key="k-documents-due",
+        inspection_id=inspection.stored_id,
+        rule="documents_due",
+        subject="documents_due",
+        title="Required documents due",
+        source="7.2",
+        deadline=date(2026, 3, 9),
+        due_on=date(2026, 3, 2),
+        due_at=now,
+        useful_until=now + timedelta(days=1),
+        recipient=Recipient.channel(inspection.stored_id),
+        role="reminder",
+        line="Required documents are due in 5 working days",
+        step="in 5 working days",
+    )
+    assert await outbox.claim(
+        inspection.stored_id, [item], now=now, token="t", lease=timedelta(minutes=10)
+    ) == {"k-documents-due"}
+    await outbox.mark_failed(
+        ["k-documents-due"], token="t", now=now, detail="502 Bad Gateway",
+        retry_at=now + timedelta(hours=1),
+    )  # fmt: skip
+
+    lead_view = content((await bot.say("status", where="channel"))[0])
+    assert "Reminders not delivered" in lead_view and "502 Bad Gateway" in lead_view
+    link_view = content((await bot.say("status", as_=LINK))[0])
+    assert "not delivered" not in link_view.lower()
