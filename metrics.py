@@ -52,13 +52,13 @@ REMINDERS = Counter(
 )
 GRAPH_CALLS = Counter(
     "inspection_bot_graph_calls",
-    "Microsoft Graph calls, by outcome (ok, throttled, error).",
+    "Microsoft Graph calls, by outcome (ok, throttled, error), after the SDK's own retries.",
     ["outcome"],
     registry=REGISTRY,
 )
 GRAPH_THROTTLES = Counter(
     "inspection_bot_graph_throttles",
-    "Microsoft Graph answers of 429 or 503 (each retry counts).",
+    "Microsoft Graph calls still answered 429, 503 or 504 after the SDK's own retries.",
     registry=REGISTRY,
 )
 CONNECTOR_RETRIES = Counter(

@@ -191,6 +191,7 @@ def build_client(config: GraphConfig, credential: Any | None = None) -> GraphSer
     http_client = GraphClientFactory.create_with_default_middleware(
         options={RetryHandlerOption.get_key(): retry}
     )
+    http_client.event_hooks["response"].append(count_graph_response)  # /metrics (issue 7)
     adapter = GraphRequestAdapter(auth, client=http_client)
     # Set on the adapter, not the httpx client, which would add a trailing slash (graph-notes).
     adapter.base_url = config.base_url.rstrip("/")
@@ -217,3 +218,17 @@ async def get_json(client: GraphServiceClient, builder: Any, url: str | None = N
     """GET `builder` (or `url`, a nextLink/deltaLink, through it) as JSON."""
     info = (builder.with_url(url) if url else builder).to_get_request_information()
     return await send_json(client, info)
+
+
+async def count_graph_response(response: Any) -> None:
+    """Graph calls by outcome for /metrics (after the SDK's own retries: what the bot saw)."""
+    import metrics
+
+    status = int(getattr(response, "status_code", 0) or 0)
+    if status in (429, 503, 504):
+        metrics.GRAPH_THROTTLES.inc()
+        metrics.GRAPH_CALLS.labels(outcome="throttled").inc()
+    elif status >= 400:
+        metrics.GRAPH_CALLS.labels(outcome="error").inc()
+    else:
+        metrics.GRAPH_CALLS.labels(outcome="ok").inc()

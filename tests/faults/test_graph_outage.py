@@ -18,6 +18,7 @@ from inspection.clock import FixedClock
 from inspection.model import Role
 from settings import load_settings
 from tests.e2e.conftest import DEFAULT_NOW
+from tests.e2e.test_operations import sample
 from tests.fakes.connector import FakeConnector
 from tests.fakes.teams import BotHarness, Person
 
@@ -85,6 +86,7 @@ async def test_channel_setup_waits_out_a_graph_outage(
     # Graph is down for minutes: every call answers 503 (Retry-After 1 s keeps the test short;
     # the SDK's own retries still happen, then the bot gives up on this attempt).
     emulator.fail(503, times=None, retry_after=1)
+    before = await (await harness.client.get("/metrics")).text()
 
     for attempt in range(2):  # the lead tries again while it is still down
         await harness.say("set up channel", as_=LEAD)
@@ -94,6 +96,10 @@ async def test_channel_setup_waits_out_a_graph_outage(
         assert not any("Sorry, something went wrong" in t for t in harness.connector.texts())
     stored = await harness.services.repository.get(inspection.id or 0)
     assert stored.channel is None, "no half-made channel is recorded"
+    during = await (await harness.client.get("/metrics")).text()
+    throttled = sample(during, "inspection_bot_graph_calls_total", outcome="throttled")
+    assert throttled - sample(before, "inspection_bot_graph_calls_total", outcome="throttled") >= 2
+    assert sample(during, "inspection_bot_graph_throttles_total") >= 2
     assert not team.channels, "nothing was created in Teams"
     assert emulator.count() >= 3
 
