@@ -29,6 +29,7 @@ from botbuilder.schema import (
     Mention,
 )
 
+import metrics
 from inspection.conversations import ConversationRef, ConversationStore
 from inspection.errors import NotFound
 from inspection.notifier import Delivery, DeliveryStatus, OutgoingMessage, Recipient
@@ -171,6 +172,7 @@ class TeamsNotifier:
                     break
                 if attempt + 1 == self._retry.attempts:
                     break
+                metrics.CONNECTOR_RETRIES.labels(status=str(exc.status or "none")).inc()
                 delay = self._retry.backoff(attempt, self._jitter())
                 if exc.retry_after is not None:
                     # Teams said when: wait that long, plus a little jitter so that many

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from app import create_app
+from bot.cards import timeline_image as timeline_image_module
 from inspection.clock import FixedClock
 from inspection.requests import Person
+from settings import load_settings
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
 
 
@@ -139,3 +147,62 @@ async def test_channel_card_is_for_both_sides_and_the_router_guards(
         data = {"action": action, "request": "IR-002", "version": 1, "question": "x"}
         said = bot.texts(await bot.submit(data, as_=LINK))
         assert "inspector" in said.lower(), action
+
+
+# --- 4. the timeline picture is drawn off the event loop; matplotlib warmed up at start -------
+async def test_timeline_picture_is_drawn_off_the_event_loop(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await bot.inspection()
+    drawn_in: list[int] = []
+    original = timeline_image_module._render
+
+    def recording(*args: Any) -> bytes:
+        drawn_in.append(threading.get_ident())
+        return original.__wrapped__(*args)
+
+    monkeypatch.setattr(timeline_image_module, "_render", recording)
+    loop_thread = threading.get_ident()
+    for command in ("timeline", "move onsite 13 April to 17 April"):
+        sent = await bot.say(command, as_=LEAD)
+        images = [
+            block
+            for call in sent
+            for card in call.cards
+            for block in card["body"]
+            if block.get("type") == "Image"
+        ]
+        assert images and images[0]["url"].startswith("data:image/png;base64,"), command
+    assert len(drawn_in) >= 2 and loop_thread not in drawn_in
+
+
+async def test_matplotlib_warms_up_in_the_background_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    warmed_in: list[int] = []
+
+    def slow_warm_up() -> None:
+        warmed_in.append(threading.get_ident())
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(timeline_image_module, "warm_up", slow_warm_up)
+    settings = load_settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'warm.db'}",
+        MicrosoftAppId="",
+        MicrosoftAppPassword="",
+    )
+    client = TestClient(TestServer(create_app(settings, scheduler=False)))
+    await client.start_server()
+    try:
+        warming = timeline_image_module.warming()
+        assert warming is not None and not warming.done()
+        # The server answers while the warm-up is still running.
+        response = await client.get("/healthz")
+        assert response.status == 200
+        assert not warming.done()
+    finally:
+        release.set()
+        await client.close()
+    assert warming.done() and warmed_in and warmed_in[0] != threading.get_ident()

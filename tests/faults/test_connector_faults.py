@@ -78,6 +78,7 @@ async def test_reminders_wait_as_told_and_are_delivered_once(quiet_bot: BotHarne
     await ready(quiet_bot)
     sleep = RecordedSleep()
     scheduler = reminders(quiet_bot, sleep)
+    metrics_before = await (await quiet_bot.client.get("/metrics")).text()
     quiet_bot.connector.fail_next(429, 502, 502, retry_after=2)
 
     report = await scheduler.dispatcher.tick()
@@ -87,6 +88,15 @@ async def test_reminders_wait_as_told_and_are_delivered_once(quiet_bot: BotHarne
     assert len(per_conversation) == 2 and set(per_conversation.values()) == {1}
     assert [c.status for c in quiet_bot.connector.calls].count(200) == 2
     assert any(wait >= 2 for wait in sleep.waits), "Retry-After is honoured"
+    metrics_after = await (await quiet_bot.client.get("/metrics")).text()
+    from tests.e2e.test_operations import sample
+
+    name = "inspection_bot_connector_retries_total"
+    for status, retried in (("429", 1), ("502", 2)):
+        grew = sample(metrics_after, name, status=status) - sample(
+            metrics_before, name, status=status
+        )
+        assert grew == retried, status
     # Another tick (the five-minute catch-up, or a second instance) sends nothing again.
     again = await scheduler.dispatcher.tick()
     assert again.messages_sent == 0
