@@ -29,6 +29,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import HttpOperationError
 
+import metrics
 from bot import cards
 from bot.router import (
     Attachment,
@@ -417,6 +418,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
                 status = _status(exc)
                 if status not in RETRY_STATUSES or attempt == MAX_SEND_ATTEMPTS:
                     raise
+                metrics.CONNECTOR_RETRIES.labels(status=str(status)).inc()
                 delay = _retry_after(exc) or self._retry_base * 2 ** (attempt - 1)
                 await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
         raise AssertionError("unreachable")

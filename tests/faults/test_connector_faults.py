@@ -52,11 +52,18 @@ def delivered_per_conversation(harness: BotHarness) -> Counter[str]:
 
 
 async def test_a_reply_survives_throttling_and_a_bad_gateway(quiet_bot: BotHarness) -> None:
+    from tests.e2e.test_operations import sample
+
+    before = await (await quiet_bot.client.get("/metrics")).text()
     quiet_bot.connector.fail_next(429, 502, retry_after=0)
     sent = await quiet_bot.say("help")
     assert len(sent) == 1 and "What I can do" in content(sent[0])
     statuses = [call.status for call in quiet_bot.connector.calls]
     assert statuses == [429, 502, 200], "retried until accepted, then not again"
+    after = await (await quiet_bot.client.get("/metrics")).text()
+    name = "inspection_bot_connector_retries_total"
+    for status in ("429", "502"):
+        assert sample(after, name, status=status) - sample(before, name, status=status) == 1
 
 
 async def test_a_reply_given_up_after_repeated_failures_is_not_retried_forever(
