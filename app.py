@@ -81,7 +81,9 @@ def create_app(
     adapter, authentication = build_adapter(settings)
     _domain_services(services, settings, adapter)
     router = build_router(services)
-    bot = InspectionBot(router, services, retry_base_seconds=retry_base_seconds)
+    bot = InspectionBot(
+        router, services, retry_base_seconds=retry_base_seconds, dialogs=_dialogs(services)
+    )
 
     app = web.Application(client_max_size=settings.bot_max_request_bytes)
     app[SERVICES] = services
@@ -119,6 +121,16 @@ def create_app(
     if polling:
         _wire_scheduler(app, services, settings, checks)
     return app
+
+
+def _dialogs(services: Any) -> Any:
+    """Multi-turn dialogs with their state (and the router's follow-ups) in the database, so a
+    conversation carries on after a restart and on any instance (dialogs/)."""
+    from dialogs.runner import DialogRunner
+    from store.bot_state import SqlStorage
+
+    return DialogRunner(SqlStorage(services.database, clock=services.clock), services.requests,
+                        services.clock)  # fmt: skip
 
 
 def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:

@@ -38,7 +38,12 @@ then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
   (`Reply.private`); handlers need do nothing for that.
 - To ask a follow-up question, return `Reply(text="Who is ...?", expect="<command so far>")`:
   the same person's next message in that conversation (unless it is a command) is appended to
-  `expect` and routed again.
+  `expect` and routed again. The waiting text is kept in the persistent conversation state
+  (`turn.follow_ups`, dialogs/state.py), so the answer may reach another instance or come
+  after a restart; without it (unit tests) it is kept in this process.
+- For a genuinely multi-turn exchange, return `Reply(dialog=DialogStart("answer_request",
+  {...}))`: the bot starts that dialog (dialogs/) for this person in this conversation.
+- `@router.files(...)`: what to do with a message that carries files and matches nothing else.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from inspection.errors import InspectionError, NotFound, Unavailable
 from inspection.model import Inspection, Role
@@ -92,6 +97,25 @@ class Attachment:
     content: Any = None
 
 
+class FollowUps(Protocol):
+    """Where the question the bot is waiting on an answer to is kept (per person, per
+    conversation): `take` returns and forgets it (None when none, or too old)."""
+
+    async def take(self) -> str | None: ...
+
+    async def put(self, expect: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DialogStart:
+    """Start a multi-turn dialog (dialogs/) with these options. `instead` is said when a
+    dialog cannot run where the message came from."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    instead: str = ""
+
+
 @dataclass(frozen=True)
 class Turn:
     """One message (or card button press) as the router sees it: no botbuilder types here."""
@@ -117,6 +141,8 @@ class Turn:
     progress: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
     # Adapter-specific helpers (e.g. resolving an @mention to an Entra id); see bot/teams.py.
     extras: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # The persistent home of `Reply.expect` (None: this process's memory).
+    follow_ups: FollowUps | None = field(default=None, compare=False)
 
     def require_inspection(self) -> Inspection:
         if self.inspection is None or self.inspection.id is None:
@@ -179,9 +205,11 @@ class Reply:
     # a command of its own) is appended to this text and routed again, e.g.
     # expect='new inspection "X" onsite ... link officer' and the answer "@Sam".
     expect: str | None = None
+    # Start a multi-turn dialog after the text/card (if any) is sent.
+    dialog: DialogStart | None = None
 
     def __post_init__(self) -> None:
-        if self.text is None and self.card is None and not self.more:
+        if self.text is None and self.card is None and not self.more and self.dialog is None:
             raise ValueError("a Reply needs text, a card or more replies")
 
 
@@ -230,6 +258,8 @@ class Router:
         self._middleware: list[Middleware] = []
         # (conversation, person) -> the command waiting for their answer, and since when.
         self._pending: dict[tuple[str, str], tuple[str, float]] = {}
+        # A message with files that matches nothing else.
+        self._files: Route | None = None
 
     # --- registration ------------------------------------------------------------------------
     def command(
@@ -313,6 +343,25 @@ class Router:
 
         return decorate
 
+    def files(
+        self, *, name: str, roles: Collection[Role] | None = None, help: str = ""
+    ) -> Callable[[Handler], Handler]:
+        """The handler for a message with file attachments that no command or intent takes."""
+
+        def decorate(handler: Handler) -> Handler:
+            if self._files is not None:
+                raise ValueError("a files handler is registered twice")
+            self._files = Route(
+                name=name,
+                handler=handler,
+                kind="intent",
+                roles=frozenset(roles) if roles is not None else None,
+                help=help,
+            )
+            return handler
+
+        return decorate
+
     def use(self, middleware: Middleware) -> None:
         """Add middleware; the first added is the outermost."""
         self._middleware.append(middleware)
@@ -391,21 +440,32 @@ class Router:
                 f"to {MAX_COMMAND_CHARS:,}. Send the command on its own, and put long text "
                 "(such as a response to a request) in a file."
             )
+        files_route = self._files if any(a.name for a in turn.attachments) else None
         if not turn.text.strip():
+            if files_route is not None:
+                return await self._run(files_route, replace(turn, command=files_route.name))
             return Reply(text="Hello! Type `help` to see what I can do.")
         key = (turn.conversation_id, turn.user.teams_id)
-        waiting = self._take_pending(key)
+        if turn.follow_ups is not None:
+            waiting = await turn.follow_ups.take()
+        else:
+            waiting = self._take_pending(key)
         found = self.match(turn.text)
         if waiting is not None and (found is None or found[0].kind == "intent"):
             # The answer to the bot's question ("Who is the link officer?"): finish the command.
             turn = replace(turn, text=f"{waiting} {turn.text}")
             found = self.match(turn.text)
+        if found is None and files_route is not None:
+            found = (files_route, turn.text.strip())
         if found is None:
             return self.not_understood(turn.text)
         route, args = found
         reply = await self._run(route, replace(turn, args=args, command=route.name))
         if reply.expect:
-            self._pending[key] = (reply.expect, time.monotonic())
+            if turn.follow_ups is not None:
+                await turn.follow_ups.put(reply.expect)
+            else:
+                self._pending[key] = (reply.expect, time.monotonic())
         return reply
 
     def _take_pending(self, key: tuple[str, str]) -> str | None:

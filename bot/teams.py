@@ -32,6 +32,7 @@ from msrest.exceptions import HttpOperationError
 import metrics
 from bot import cards
 from bot.router import (
+    UNAVAILABLE_REPLY,
     Attachment,
     ConversationKind,
     Mention,
@@ -41,6 +42,7 @@ from bot.router import (
     User,
 )
 from bot.services import Services
+from dialogs.runner import DialogRunner
 from inspection.conversations import ConversationRef
 from inspection.errors import Unavailable
 
@@ -77,9 +79,14 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         services: Services,
         *,
         retry_base_seconds: float = 0.5,
+        dialogs: DialogRunner | None = None,
     ) -> None:
         self.router = router
         self.services = services
+        # Multi-turn dialogs and the follow-up questions' state, in the database (dialogs/).
+        self.dialogs = dialogs
+        if dialogs is not None:
+            dialogs.attach(self)
         self._retry_base = retry_base_seconds
         # conversation id -> what was last saved and when, so an unchanged reference isn't
         # rewritten on every turn.
@@ -100,7 +107,11 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         ) and not _bot_removed(activity):
             # Install events always write: another instance may have forgotten this chat.
             await self._remember(activity, force=True)
-        await super().on_turn(turn_context)
+        try:
+            await super().on_turn(turn_context)
+        finally:
+            if self.dialogs is not None:
+                await self.dialogs.save(turn_context)
 
     async def _remember(self, activity: Activity, *, force: bool = False) -> None:
         ref = conversation_ref(activity)
@@ -153,6 +164,16 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     # --- messages and card buttons -----------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = self.to_turn(turn_context)
+        if self.dialogs is not None and turn.user.teams_id:
+            # --- dialogs: a waiting dialog takes the message; follow-ups are kept in the state
+            try:
+                await self.dialogs.load(turn_context)
+            except Unavailable:
+                await turn_context.send_activity(UNAVAILABLE_REPLY)
+                return
+            turn = replace(turn, follow_ups=self.dialogs.follow_ups(turn_context))
+            if await self.dialogs.continue_turn(turn_context, turn):
+                return
         reply = await self.router.dispatch(turn)
         await self.send(turn_context, reply, turn.card_activity_id)
 
@@ -372,8 +393,20 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
                 await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
         elif reply.card is not None or reply.text is not None:
             await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
+        if reply.dialog is not None:
+            await self._begin_dialog(turn_context, reply)
         for extra in reply.more:
             await self.send(turn_context, extra, None)
+
+    async def _begin_dialog(self, turn_context: TurnContext, reply: Reply) -> None:
+        start = reply.dialog
+        assert start is not None
+        activity = turn_context.activity
+        if self.dialogs is None or activity.from_property is None:
+            if start.instead:
+                await self._with_retry(lambda: turn_context.send_activity(start.instead))
+            return
+        await self.dialogs.begin(turn_context, start)
 
     async def _send_private(self, turn_context: TurnContext, reply: Reply) -> None:
         """Into the sender's personal chat with the bot (created if there is none yet)."""
@@ -390,6 +423,9 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         public = replace(reply, private=False)
 
         async def deliver(context: TurnContext) -> None:
+            # The new chat's first turn carries no sender; a dialog started there is theirs.
+            if context.activity.from_property is None:
+                context.activity.from_property = sender
             await self.send(context, public, None)
 
         try:

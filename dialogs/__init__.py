@@ -1,1 +1,2 @@
-"""Multi-turn conversations (botbuilder-dialogs) that call domain services."""
+"""Multi-turn conversations (botbuilder-dialogs): answering an information request. The
+dialogs call domain services; their state lives in the database (store/bot_state.py)."""

@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 
 from bot.cards.requests import Viewer, confirm_card, list_card, request_card
-from bot.router import Attachment, InvalidCardData, Reply, Router, Turn
+from bot.router import Attachment, DialogStart, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
 from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile, clean_name
@@ -69,6 +69,9 @@ log = logging.getLogger("bot.commands.requests")
 MEMBERS = frozenset(Role)
 ANSWERERS = PROVIDER_ROLES | INSPECTOR_ROLES
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+# The answer dialog (dialogs/answer_request.py) and the hidden action its last step runs.
+ANSWER_DIALOG = "answer_request"
+ANSWER_DIALOG_ACTION = "request_answer_dialog"
 _REF = r"IR[\s\-_]?\d{1,6}"
 _ANSWERED = re.compile(
     rf"^\s*(?P<ref>{_REF})\s+(?:(?:is|has\s+been|was|now)\s+)?(?P<partial>partly\s+|partially\s+)?"
@@ -352,7 +355,10 @@ def register(router: Router, services: Services) -> None:
         if match is None:
             raise InspectionError("say which request, e.g. `IR-004 is answered, see the attached`")
         rest = match["rest"].strip()
-        return await answer(turn, match["ref"], rest or turn.text.strip(), not match["partial"])
+        if not rest and not file_attachments(turn.attachments):
+            # No response text: the answer dialog asks for it (and for files).
+            return await start_answer_dialog(turn, match["ref"], complete=not match["partial"])
+        return await answer(turn, match["ref"], rest, not match["partial"])
 
     @router.command(
         "answer",
@@ -361,16 +367,70 @@ def register(router: Router, services: Services) -> None:
         usage="answer IR-004 ANSWER",
     )
     async def answer_by_command(turn: Turn) -> Reply:
+        if not turn.args.strip():
+            return await start_answer_dialog(turn, None)
         match = _LEADING_REF.match(turn.args)
         if match is None:
             raise InspectionError("say which request, e.g. `answer IR-004 the minutes attached`")
         rest = match["rest"].strip()
-        if not rest and not turn.attachments:
-            raise InspectionError(
-                f"say what the answer is or attach the file(s), e.g. `answer {match['ref']} "
-                "the minutes are attached`"
-            )
+        if not rest and not file_attachments(turn.attachments):
+            return await start_answer_dialog(turn, match["ref"])
         return await answer(turn, match["ref"], rest, True)
+
+    # --- the answer dialog (dialogs/answer_request.py) ---------------------------------------
+    async def start_answer_dialog(turn: Turn, ref: str | None, *, complete: bool = True) -> Reply:
+        """Ask for what is missing (which request, the response text, files) in a dialog."""
+        if ref is not None:
+            current = await requests().get(turn.inspection_id, ref, person(turn))
+            if current.status in (RequestStatus.ACCEPTED, RequestStatus.WITHDRAWN):
+                raise InspectionError(
+                    f"{current.ref} is {current.status.label}; it needs no answer. "
+                    "Type `requests` to see the open ones."
+                )
+            ref = current.ref
+        files = [_attachment_data(a) for a in file_attachments(turn.attachments)]
+        example = ref or "IR-004"
+        return Reply(
+            dialog=DialogStart(
+                ANSWER_DIALOG,
+                {"inspection_id": turn.inspection_id, "ref": ref, "complete": complete,
+                 "files": files},
+                instead=f"Tell me in one message, e.g. `{example} is answered, see the attached` "
+                "with the file(s) attached.",
+            )
+        )  # fmt: skip
+
+    @router.intent(
+        r"^\s*(?:I\s*(?:'|’)?ve|I\s+have|I|we\s*(?:'|’)?ve|we\s+have|we)\s+(?:just\s+|now\s+)?"
+        r"(?:answered|responded\s+to)\s+(?:a|an|the|one|another)\s+(?:information\s+)?request\b",
+        name="answered a request",
+        roles=ANSWERERS,
+        help="I've answered a request (I'll ask which, and for the answer)",
+    )
+    async def answered_some_request(turn: Turn) -> Reply:
+        return await start_answer_dialog(turn, None)
+
+    @router.files(name="files for a request", roles=ANSWERERS)
+    async def files_without_a_request(turn: Turn) -> Reply:
+        # Files with no request named: ask which request they answer.
+        return await start_answer_dialog(turn, None)
+
+    @router.action(ANSWER_DIALOG_ACTION, roles=ANSWERERS)
+    async def answer_from_dialog(turn: Turn) -> Reply:
+        """The dialog's last step: the same recording as the one-line form. The privacy
+        check was done (and confirmed) in the dialog; the files are the turn's attachments."""
+        if turn.data_int("inspection_id") != turn.inspection_id:
+            raise InspectionError(
+                "This conversation is about another inspection now, so I didn't record that "
+                "answer. Say `answer` to start again."
+            )
+        complete = (turn.data or {}).get("complete")
+        if not isinstance(complete, bool):
+            raise InvalidCardData("complete")
+        text = (turn.data or {}).get("text") or ""
+        if not isinstance(text, str):
+            raise InvalidCardData("text")
+        return await answer(turn, turn.data_str("request"), text.strip(), complete, confirm=True)
 
     @router.action("request_answer_confirmed", roles=ANSWERERS)
     async def answer_confirmed(turn: Turn) -> Reply:
@@ -662,6 +722,20 @@ def list_words(args: str) -> str | None:
     if re.fullmatch(r"(?:for|about)\s+cr[\s\-]?\d+", words):
         return words
     return None
+
+
+def file_attachments(attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    """The attachments that are files (not Teams' HTML copy of the message, not a card)."""
+    return tuple(a for a in attachments if a.content_type in _FILE_TYPES and a.name)
+
+
+def _attachment_data(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "content_url": attachment.content_url,
+        "content": attachment.content if isinstance(attachment.content, dict) else None,
+    }
 
 
 def _ref(text: str) -> str:

@@ -1,0 +1,188 @@
+"""Runs dialogs for the Teams bot (bot/teams.py), with their state in the database.
+
+Per message: `load` the person's state in this conversation; if a dialog is waiting for them,
+`continue_turn` feeds it the message, unless it is "cancel" (the dialog ends, nothing is
+recorded) or another command (the dialog ends, the bot says so, the command runs). A handler's
+`Reply(dialog=DialogStart(...))` is started with `begin`. `save` runs at the end of every turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Protocol
+
+from botbuilder.core import Storage, TurnContext
+from botbuilder.dialogs import (
+    DialogContext,
+    DialogInstance,
+    DialogSet,
+    DialogState,
+    DialogTurnStatus,
+)
+
+from bot.router import Attachment, DialogStart, Reply, Router, Turn, normalise
+from dialogs.answer_request import DIALOG_ID as ANSWER_DIALOG
+from dialogs.answer_request import TEXT, AnswerRequestDialog
+from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState, StoredFollowUps
+from inspection.clock import Clock
+from inspection.errors import InspectionError
+from inspection.requests import RequestLog
+
+log = logging.getLogger("dialogs.runner")
+
+CANCEL_WORDS = frozenset(
+    {"cancel", "stop", "quit", "exit", "never mind", "nevermind", "forget it", "abort"}
+)
+# bot/commands/requests.py: the hidden action that records an answer from the dialog.
+ANSWER_DIALOG_ACTION = "request_answer_dialog"
+SAVED_BY_TURN = "dialogs.saved_by_turn"
+
+
+class Host(Protocol):
+    """What the dialogs need from the Teams bot: its router, turns, and the one sender."""
+
+    router: Router
+
+    def to_turn(self, turn_context: TurnContext) -> Turn: ...
+
+    async def send(
+        self, turn_context: TurnContext, reply: Reply, card_activity_id: str | None
+    ) -> None: ...
+
+
+class DialogRunner:
+    def __init__(self, storage: Storage, requests: RequestLog, clock: Clock) -> None:
+        self.state = PersonInConversationState(storage)
+        self._clock = clock
+        self._dialog_state = self.state.create_property(DIALOGS_PROPERTY)
+        self._dialogs = DialogSet(self._dialog_state)
+        self._host: Host | None = None
+        self._dialogs.add(AnswerRequestDialog(requests, self._record_answer))
+
+    def attach(self, host: Host) -> None:
+        self._host = host
+
+    # --- every turn --------------------------------------------------------------------------
+    async def load(self, context: TurnContext) -> None:
+        """At the start of a turn (the turn saves at its end, bot/teams.py)."""
+        context.turn_state[SAVED_BY_TURN] = True
+        await self.state.load(context)
+
+    def follow_ups(self, context: TurnContext) -> StoredFollowUps:
+        return StoredFollowUps(self.state, context, self._clock)
+
+    async def save(self, context: TurnContext) -> None:
+        """Save what changed; another instance writing first is said, not a failure."""
+        if self.state.get_cached_state(context) is None:
+            return
+        try:
+            await self.state.save_changes(context)
+        except InspectionError as exc:
+            log.warning("conversation state not saved", extra={"error": type(exc).__name__})
+            await context.send_activity(str(exc))
+
+    def _active(self, context: TurnContext) -> bool:
+        state = self.state.get(context) or {}
+        dialogs = state.get(DIALOGS_PROPERTY)
+        return isinstance(dialogs, DialogState) and bool(dialogs.dialog_stack)
+
+    async def continue_turn(self, context: TurnContext, turn: Turn) -> bool:
+        """Feed the message to the waiting dialog; False when the router should handle it."""
+        if not self._active(context):
+            if normalise(turn.text) in CANCEL_WORDS and await self.follow_ups(context).take():
+                await context.send_activity("OK, I've stopped waiting for that answer.")
+                return True
+            return False
+        dialog_context = await self._dialogs.create_context(context)
+        ref = _ref_of(dialog_context)
+        about = f" to {ref}" if ref else ""
+        if normalise(turn.text) in CANCEL_WORDS and not turn.attachments:
+            await dialog_context.cancel_all_dialogs()
+            await context.send_activity(
+                f"Stopped. Nothing new was recorded{about}; anything recorded before is kept."
+            )
+            return True
+        interrupting = self._interruption(dialog_context, turn)
+        if interrupting is not None:
+            await dialog_context.cancel_all_dialogs()
+            await context.send_activity(
+                f"I've stopped the answer{about} (nothing was recorded) to do `{interrupting}`."
+            )
+            return False
+        result = await dialog_context.continue_dialog()
+        return bool(result.status != DialogTurnStatus.Empty)
+
+    def _interruption(self, dialog_context: DialogContext, turn: Turn) -> str | None:
+        """The command this message is, when it is one (it then replaces the dialog)."""
+        if turn.data is not None or self._host is None:
+            return None
+        found = self._host.router.match(turn.text)
+        if found is None:
+            return None
+        route, args = found
+        waiting = _instances(dialog_context.stack)
+        # The answer itself may start with a command's word ("status report attached"): only a
+        # bare command interrupts while the bot waits for the answer's text.
+        if waiting and waiting[0].id == TEXT and (route.kind != "command" or args):
+            return None
+        return route.name
+
+    async def begin(self, context: TurnContext, start: DialogStart) -> None:
+        await self.state.load(context)
+        dialog_context = await self._dialogs.create_context(context)
+        await dialog_context.cancel_all_dialogs()
+        await dialog_context.begin_dialog(start.name, dict(start.options))
+        if not context.turn_state.get(SAVED_BY_TURN):
+            # A conversation other than the turn's own (the personal chat): save it now.
+            await self.save(context)
+
+    async def _record_answer(
+        self, context: TurnContext, answer: Mapping[str, Any], files: list[dict[str, Any]]
+    ) -> None:
+        host = self._host
+        if host is None:
+            raise InspectionError("answers cannot be recorded here")
+        turn = host.to_turn(context)
+        attachments = tuple(
+            Attachment(
+                name=str(f.get("name") or ""),
+                content_type=str(f.get("content_type") or ""),
+                content_url=f.get("content_url"),
+                content=f.get("content"),
+            )
+            for f in files
+        )
+        data = {"action": ANSWER_DIALOG_ACTION, **answer}
+        turn = replace(turn, text="", data=data, attachments=attachments, card_activity_id=None)
+        reply = await host.router.dispatch(turn)
+        await host.send(context, reply, None)
+
+
+def _instances(stack: list[DialogInstance]) -> list[DialogInstance]:
+    """Every dialog instance on the stack, with those inside component dialogs, innermost
+    (the one waiting for input) first."""
+    found: list[DialogInstance] = []
+    for instance in stack:
+        state = instance.state if isinstance(instance.state, dict) else {}
+        inner = state.get("dialogs")
+        if isinstance(inner, DialogState):
+            found.extend(_instances(inner.dialog_stack))
+        found.append(instance)
+    return found
+
+
+def _ref_of(dialog_context: DialogContext) -> str | None:
+    for instance in _instances(dialog_context.stack):
+        state = instance.state if isinstance(instance.state, dict) else {}
+        values = state.get("values")
+        if isinstance(values, dict) and values.get("ref"):
+            return str(values["ref"])
+        options = state.get("options")
+        if isinstance(options, dict) and options.get("ref"):
+            return str(options["ref"])
+    return None
+
+
+__all__ = ["ANSWER_DIALOG", "DialogRunner", "Host"]
