@@ -148,7 +148,9 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         self.add_dialog(ChoicePrompt(WHICH))
         self.add_dialog(TextPrompt(TEXT, self._check_text))
         self.add_dialog(TextPrompt(FILES, self._check_files))
-        self.add_dialog(ConfirmPrompt(CONFIRM))
+        confirm = ConfirmPrompt(CONFIRM)
+        confirm.style = ListStyle.none  # the question says "(yes / no)" itself
+        self.add_dialog(confirm)
         self.initial_dialog_id = "answer_request.steps"
 
     # --- steps -------------------------------------------------------------------------------
