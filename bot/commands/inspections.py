@@ -509,7 +509,71 @@ def register(router: Router, services: Services) -> None:
         usage="draft sent DATE",
     )
     async def draft_sent(turn: Turn) -> Reply:
-        return await record(turn, "draft_sent", "draft report sent", "draft sent yesterday")
+        recorded = await record(turn, "draft_sent", "draft report sent", "draft sent yesterday")
+        # 7.4 / Appendix 4: the provider comments on factual accuracy in the grid, so it goes
+        # to the channel as soon as the draft is out.
+        inspection = await services.repository.get(turn.inspection_id)
+        grid = await post_factual_accuracy_grid(turn, inspection)
+        # Its own message: with a card, a reply's text is only the card's short summary.
+        return replace(recorded, more=(*recorded.more, Reply(text=grid)))
+
+    async def post_factual_accuracy_grid(turn: Turn, inspection: Inspection) -> str:
+        """Upload the Appendix 4 grid to the channel's Files and say so there; what to tell
+        the lead inspector (how to get the grid when it could not be posted)."""
+        from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
+        from inspection.request_export import publish_factual_accuracy_grid
+
+        milestone = timeline_for(inspection, services.frameworks).find("factual_accuracy_due")
+        due = milestone.date if milestone is not None else None
+        deadline = (
+            f"The service's factual accuracy comments are due by {due:%a %d %b %Y} "
+            "(7.4: within 20 working days of receiving the draft report)."
+            if due is not None
+            else "The timeline has no date for factual accuracy comments."
+        )
+        by_hand = (
+            f"Get it with `inspection-bot requests grid --inspection {inspection.stored_id} "
+            "--xlsx grid.xlsx` and share it with the link officer, or type "
+            "`factual accuracy grid` once the channel's Files are available."
+        )
+        if services.directory is None or inspection.channel is None:
+            return (
+                "I couldn't post the factual accuracy grid (Appendix 4): "
+                + (
+                    "Microsoft Graph is not set up here, so I can't put files in the channel. "
+                    if services.directory is None
+                    else "this inspection has no channel yet. "
+                )
+                + by_hand
+                + f" {deadline}"
+            )
+        try:
+            uploaded = await publish_factual_accuracy_grid(
+                services.directory, inspection,
+                draft_received=inspection.actuals.get("draft_sent"), comments_due=due,
+            )  # fmt: skip
+        except InspectionError as exc:
+            log.warning("factual accuracy grid not uploaded", extra={"error": str(exc)})
+            return (
+                f"I couldn't put the factual accuracy grid (Appendix 4) in the channel's Files "
+                f"just now ({exc}). Type `factual accuracy grid` to try again, or: {by_hand} "
+                f"{deadline}"
+            )
+        link = f" ({uploaded.web_url})" if uploaded is not None and uploaded.web_url else ""
+        told = (
+            f"The factual accuracy grid (Appendix 4) is in the channel's Files{link}: record any "
+            f"factual inaccuracies in it and return it. {deadline}"
+        )
+        here = turn.kind == "channel" and turn.channel_id == inspection.channel.channel_id
+        if not here and services.notifier is not None:
+            # Recorded from a chat: the channel, where the link officer works, hears it too.
+            delivery = await services.notifier.send(
+                OutgoingMessage(Recipient.channel(inspection.stored_id), told)
+            )
+            if delivery.status == DeliveryStatus.SENT:
+                return f"{told} I said so in the inspection's channel too."
+            return f"{told} I couldn't say so in the channel ({delivery.detail or 'not reached'})."
+        return told
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from datetime import date, timedelta
@@ -10,13 +11,17 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from openpyxl import load_workbook
 
 from app import create_app
 from bot.cards import timeline_image as timeline_image_module
 from inspection.clock import FixedClock
+from inspection.errors import Unavailable
+from inspection.request_export import FACTUAL_ACCURACY_FOLDER, GRID_FILE_NAME
 from inspection.requests import Person
 from settings import load_settings
-from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
+from tests.fakes.requests import FakeDirectory
+from tests.fakes.teams import CHANNEL_ID, DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
 
 
 async def _two_requests(bot: BotHarness, clock: FixedClock) -> None:
@@ -206,3 +211,57 @@ async def test_matplotlib_warms_up_in_the_background_at_start(
         release.set()
         await client.close()
     assert warming.done() and warmed_in and warmed_in[0] != threading.get_ident()
+
+
+# --- 7. draft sent posts the Appendix 4 factual accuracy grid ---------------------------------
+async def test_draft_sent_posts_the_factual_accuracy_grid(bot: BotHarness) -> None:
+    await bot.inspection()
+    directory = FakeDirectory()
+    bot.services.directory = directory  # type: ignore[assignment]
+    said = bot.texts(await bot.say("draft sent yesterday", where="channel"))
+    assert "Recorded: draft report sent on Sun 01 Mar 2026" in said
+    assert "The factual accuracy grid (Appendix 4) is in the channel's Files" in said
+    assert "comments are due by Fri 27 Mar 2026" in said
+    [(channel, folder, name, data, _type)] = directory.uploads
+    assert (channel.channel_id, folder, name) == (
+        CHANNEL_ID,
+        FACTUAL_ACCURACY_FOLDER,
+        GRID_FILE_NAME,
+    )
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c)
+    assert "Children's Residential Service" in cells and "27" in cells
+
+
+async def test_draft_sent_from_a_chat_tells_the_channel(bot: BotHarness) -> None:
+    await bot.inspection()
+    bot.services.directory = FakeDirectory()  # type: ignore[assignment]
+    await bot.say("help", where="channel")  # the bot has been in the channel (reference kept)
+    sent = await bot.say("draft sent yesterday", where="personal")
+    in_channel = [s for s in sent if s.conversation_id.startswith(CHANNEL_ID)]
+    assert in_channel and "factual accuracy grid (Appendix 4)" in content(in_channel[0])
+    assert "I said so in the inspection's channel too" in bot.texts(sent)
+
+
+async def test_draft_sent_without_graph_says_how_to_get_the_grid(bot: BotHarness) -> None:
+    await bot.inspection()
+    bot.services.directory = None
+    said = bot.texts(await bot.say("draft sent yesterday", where="channel"))
+    assert "Recorded: draft report sent on Sun 01 Mar 2026" in said
+    assert "Microsoft Graph is not set up here" in said
+    assert "inspection-bot requests grid --inspection 1 --xlsx grid.xlsx" in said
+    assert "comments are due by Fri 27 Mar 2026" in said
+
+
+async def test_draft_sent_when_the_upload_fails_keeps_the_date(bot: BotHarness) -> None:
+    inspection = await bot.inspection()
+    directory = FakeDirectory()
+    directory.fail = Unavailable("Microsoft Graph did not answer")
+    bot.services.directory = directory  # type: ignore[assignment]
+    said = bot.texts(await bot.say("draft sent yesterday", where="channel"))
+    assert "Recorded: draft report sent on Sun 01 Mar 2026" in said
+    assert "couldn't put the factual accuracy grid" in said
+    assert "Type `factual accuracy grid` to try again" in said
+    stored = await bot.services.repository.get(inspection.stored_id)
+    assert stored.actuals["draft_sent"] == date(2026, 3, 1)
