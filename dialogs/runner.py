@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botbuilder.core import Storage, TurnContext
@@ -38,6 +39,8 @@ CANCEL_WORDS = frozenset(
 # bot/commands/requests.py: the hidden action that records an answer from the dialog.
 ANSWER_DIALOG_ACTION = "request_answer_dialog"
 SAVED_BY_TURN = "dialogs.saved_by_turn"
+# A dialog left waiting longer than this is dropped (the person has moved on).
+DIALOG_TIMEOUT = timedelta(hours=12)
 
 
 class Host(Protocol):
@@ -57,6 +60,7 @@ class DialogRunner:
         self.state = PersonInConversationState(storage)
         self._clock = clock
         self._dialog_state = self.state.create_property(DIALOGS_PROPERTY)
+        self._touched = self.state.create_property("dialog_touched")
         self._dialogs = DialogSet(self._dialog_state)
         self._host: Host | None = None
         self._dialogs.add(AnswerRequestDialog(requests, self._record_answer))
@@ -95,7 +99,15 @@ class DialogRunner:
                 await context.send_activity("OK, I've stopped waiting for that answer.")
                 return True
             return False
+        if turn.data is not None:
+            # A card button is its own action: it runs, and the dialog keeps waiting.
+            return False
         dialog_context = await self._dialogs.create_context(context)
+        touched = await self._touched.get(context)
+        if self._expired(touched):
+            # Left unanswered for hours: a "yes" today is not the answer to yesterday's question.
+            await dialog_context.cancel_all_dialogs()
+            return False
         ref = _ref_of(dialog_context)
         about = f" to {ref}" if ref else ""
         if normalise(turn.text) in CANCEL_WORDS and not turn.attachments:
@@ -111,8 +123,16 @@ class DialogRunner:
                 f"I've stopped the answer{about} (nothing was recorded) to do `{interrupting}`."
             )
             return False
+        await self._touched.set(context, self._clock.now().isoformat())
         result = await dialog_context.continue_dialog()
         return bool(result.status != DialogTurnStatus.Empty)
+
+    def _expired(self, touched: object) -> bool:
+        try:
+            since = datetime.fromisoformat(str(touched))
+        except ValueError:
+            return True
+        return self._clock.now() - since > DIALOG_TIMEOUT
 
     def _interruption(self, dialog_context: DialogContext, turn: Turn) -> str | None:
         """The command this message is, when it is one (it then replaces the dialog)."""
@@ -123,16 +143,23 @@ class DialogRunner:
             return None
         route, args = found
         waiting = _instances(dialog_context.stack)
-        # The answer itself may start with a command's word ("status report attached"): only a
-        # bare command interrupts while the bot waits for the answer's text.
-        if waiting and waiting[0].id == TEXT and (route.kind != "command" or args):
-            return None
+        if waiting and waiting[0].id == TEXT:
+            # The answer itself may start with a command's word ("status report attached"):
+            # while the bot waits for the answer's text only a bare command interrupts, or a
+            # phrasing that opens the message ("IR-002 is answered, ...": another request).
+            if route.kind == "command" and args:
+                return None
+            if route.kind == "intent" and (
+                route.pattern is None or not route.pattern.match(turn.text.strip())
+            ):
+                return None
         return route.name
 
     async def begin(self, context: TurnContext, start: DialogStart) -> None:
         await self.state.load(context)
         dialog_context = await self._dialogs.create_context(context)
         await dialog_context.cancel_all_dialogs()
+        await self._touched.set(context, self._clock.now().isoformat())
         await dialog_context.begin_dialog(start.name, dict(start.options))
         if not context.turn_state.get(SAVED_BY_TURN):
             # A conversation other than the turn's own (the personal chat): save it now.

@@ -272,3 +272,55 @@ async def test_cancel_stops_a_waiting_follow_up(bot: BotHarness) -> None:
     assert "Inspection of Fostering Service stored" not in bot.texts(sent)
     assert LEAD.name  # the lead inspector asked; nothing was stored
     assert await bot.services.repository.list_all() == []
+
+
+async def test_in_a_chat_with_outsiders_the_dialog_moves_to_the_personal_chat(
+    bot: BotHarness,
+) -> None:
+    await _two_requests(bot)
+    sent = await bot.say("IR-001 is answered", as_=LINK, where="groupChat")
+    public = [s for s in sent if s.conversation_id == "19:group-chat@thread.v2"]
+    private = [s for s in sent if s not in public]
+    assert "answered you in our personal chat" in bot.texts(public)
+    assert "Minutes of the strategy discussion" not in bot.texts(public)  # 9.7
+    assert "What is the answer to IR-001" in bot.texts(private)
+    personal = private[-1].conversation_id
+    # The link officer answers in that personal chat: the dialog is there, waiting.
+    payload = bot.activity("Minutes are in the channel folder", as_=LINK)
+    payload["conversation"]["id"] = personal
+    assert "Any files for IR-001?" in bot.texts(await bot.send(payload))
+    # Nothing is waiting in the group chat.
+    said = bot.texts(await bot.say("no files", as_=LINK, where="groupChat"))
+    assert "Record an answer" not in said
+
+
+async def test_a_card_button_mid_dialog_runs_and_the_dialog_waits(bot: BotHarness) -> None:
+    await _two_requests(bot)
+    await bot.say("IR-001 is answered", as_=LINK)
+    sent = await bot.submit({"action": "request_show", "request": "IR-002"}, as_=LINK)
+    assert "Supervision records for CR-3003" in bot.texts(sent)
+    said = bot.texts(await bot.say("Minutes are in the folder", as_=LINK))
+    assert "Any files for IR-001?" in said
+
+
+async def test_another_one_liner_while_asked_for_text_runs_instead(bot: BotHarness) -> None:
+    await _two_requests(bot)
+    await bot.say("IR-001 is answered", as_=LINK)
+    said = bot.texts(await bot.say("IR-002 is answered, the records are in the folder", as_=LINK))
+    assert "I've stopped the answer to IR-001 (nothing was recorded)" in said
+    assert "Recorded an answer to IR-002" in said
+    first, second = await _log(bot).all_requests(1)
+    assert first.answers == () and second.answers[0].text == "the records are in the folder"
+    # A command word inside an answer is just the answer.
+    await bot.say("IR-001 is answered", as_=LINK)
+    said = bot.texts(await bot.say("status report of the meeting is in the folder", as_=LINK))
+    assert "Any files for IR-001?" in said
+
+
+async def test_a_dialog_left_for_hours_is_dropped(bot: BotHarness, clock: FixedClock) -> None:
+    await _two_requests(bot)
+    await bot.say("IR-001 is answered", as_=LINK)
+    clock.advance(timedelta(hours=13))
+    said = bot.texts(await bot.say("yes", as_=LINK))
+    assert "I didn't understand" in said
+    assert (await _log(bot).all_requests(1))[0].answers == ()
