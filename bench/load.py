@@ -227,6 +227,19 @@ def serve_app(port: int, database_url: str) -> None:
     from settings import load_settings
 
     configure_logging("WARNING")
+    cap = int(os.environ.get("BENCH_MAX_TURNS", "0"))
+    if cap:
+        # Experiment: at most `cap` turns run at once; the rest wait their turn in order.
+        from botbuilder.core import CloudAdapterBase
+
+        gate = asyncio.Semaphore(cap)
+        original = CloudAdapterBase.process_activity
+
+        async def limited(self: Any, *args: Any, **kwargs: Any) -> Any:
+            async with gate:
+                return await original(self, *args, **kwargs)
+
+        CloudAdapterBase.process_activity = limited  # type: ignore[method-assign]
     settings = load_settings(
         DATABASE_URL=database_url, MicrosoftAppId="", MicrosoftAppPassword="", GRAPH_TEAM_ID=""
     )
