@@ -32,7 +32,7 @@ from typing import Literal, Protocol
 
 from inspection.calendar import WorkingCalendar
 from inspection.clock import Clock, local_today
-from inspection.errors import Conflict, Forbidden, InspectionError
+from inspection.errors import Conflict, Forbidden, InspectionError, NotFound
 from inspection.frameworks import Framework, FrameworkRegistry
 from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
 from inspection.privacy import Finding, check_text, find_case_refs
@@ -899,6 +899,33 @@ class RequestLog:
         """Every request (for exports); `audience` decides whether internal notes are kept."""
         found = await self._repository.find(inspection_id, RequestQuery())
         return [request.for_audience(audience) for request in found]
+
+    async def waiting_counts(self, inspection_id: int, today: date) -> tuple[int, int]:
+        """(waiting, overdue as of `today`) for a summary such as `status`.
+
+        Counted by the database when the repository can (issue 7: no request is loaded for a
+        count); otherwise from the waiting requests."""
+        count = getattr(self._repository, "count_waiting", None)
+        if count is not None:
+            waiting, overdue = await count(inspection_id, today)
+            return int(waiting), int(overdue)
+        found = await self._repository.find(inspection_id, RequestQuery(statuses=WAITING_STATUSES))
+        return len(found), sum(1 for request in found if request.is_overdue(today))
+
+    async def list_for(
+        self, inspection: Inspection, viewer: Person, query: RequestQuery | None = None
+    ) -> list[InformationRequest]:
+        """`find` for a list of requests, for an inspection already loaded: each request's own
+        fields (number, status, due date, text, assignee) without answers, follow-ups, notes,
+        history or case references when the repository can load just those (issue 7)."""
+        if inspection.id is None:
+            raise NotFound("this inspection has not been stored yet")
+        self._require(inspection, viewer, READ_ROLES, "see")
+        summaries = getattr(self._repository, "find_summaries", None)
+        if summaries is None:
+            return await self.find(inspection.id, viewer, query)
+        found: list[InformationRequest] = await summaries(inspection.id, query or RequestQuery())
+        return found  # nothing internal is loaded: the same for every audience
 
     async def open_requests(
         self, inspection_id: int, audience: Audience = "provider"

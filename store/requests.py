@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
     exists,
     func,
     select,
@@ -34,6 +35,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from inspection.errors import Conflict, NotFound
 from inspection.requests import (
+    WAITING_STATUSES,
     Answer,
     FollowUp,
     HistoryEntry,
@@ -264,6 +266,54 @@ class SqlRequestRepository:
         async with self._db.session() as session:
             return await _load(session, select_rows)
 
+    async def count_waiting(self, inspection_id: int, today: date) -> tuple[int, int]:
+        """(waiting, overdue) for a summary: one aggregate query, no request loaded (issue 7)."""
+        late = func.sum(case((RequestRow.due_on < today, 1), else_=0))
+        query = select(func.count(), late).where(
+            RequestRow.inspection_id == inspection_id,
+            RequestRow.status.in_(sorted(s.value for s in WAITING_STATUSES)),
+        )
+        async with self._db.session() as session:
+            waiting, overdue = (await session.execute(query)).one()
+        return int(waiting or 0), int(overdue or 0)
+
+    async def find_summaries(
+        self, inspection_id: int, query: RequestQuery
+    ) -> list[InformationRequest]:
+        """`find` for a list: the request's own columns only (answers, follow-ups, notes,
+        history and case references left empty), in number order (issue 7: a list shows a
+        request's number, status, due date and text)."""
+        select_rows = (
+            select(*_SUMMARY_COLUMNS)
+            .where(RequestRow.inspection_id == inspection_id, *_conditions(query))
+            .order_by(RequestRow.number)
+        )
+        if query.limit is not None:
+            select_rows = select_rows.limit(query.limit)
+        async with self._db.session() as session:
+            rows = (await session.execute(select_rows)).all()
+        return [
+            InformationRequest(
+                inspection_id=inspection_id,
+                number=row.number,
+                text=row.text,
+                asked_by=Person(row.asked_by_id, row.asked_by_name),
+                asked_at=row.asked_at,
+                due_on=row.due_on,
+                assignee=(
+                    Person(row.assignee_id, row.assignee_name or "") if row.assignee_id else None
+                ),
+                status=RequestStatus(row.status),
+                priority=Priority(row.priority),
+                theme=row.theme,
+                closed_at=row.closed_at,
+                updated_at=row.updated_at,
+                id=row.id,
+                version=row.version,
+            )
+            for row in rows
+        ]
+
     async def update(self, request: InformationRequest) -> InformationRequest:
         if request.id is None:
             raise NotFound(f"{request.ref} has not been stored yet")
@@ -384,6 +434,25 @@ async def _write_new_children(session: AsyncSession, request: InformationRequest
     for entry_ in request.history:
         if entry_.id is None:
             session.add(_history_row(request.id, entry_))
+
+
+_SUMMARY_COLUMNS = (
+    RequestRow.id,
+    RequestRow.number,
+    RequestRow.text,
+    RequestRow.asked_by_id,
+    RequestRow.asked_by_name,
+    RequestRow.asked_at,
+    RequestRow.due_on,
+    RequestRow.assignee_id,
+    RequestRow.assignee_name,
+    RequestRow.status,
+    RequestRow.priority,
+    RequestRow.theme,
+    RequestRow.closed_at,
+    RequestRow.updated_at,
+    RequestRow.version,
+)
 
 
 def _conditions(query: RequestQuery) -> list[ColumnElement[bool]]:

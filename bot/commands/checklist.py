@@ -562,12 +562,11 @@ async def _requests_line(services: Services, inspection: Inspection, role: Role 
     if services.requests is None or inspection.id is None:
         return ""
     from inspection.clock import local_today
-    from inspection.requests import audience_for
 
+    del role  # counts are the same for every audience (issue 7: counted, not loaded)
+    today = local_today(services.clock, services.frameworks.get(inspection.framework).zone)
     try:
-        waiting = await services.requests.open_requests(inspection.id, audience_for(role))
+        waiting, late = await services.requests.waiting_counts(inspection.id, today)
     except InspectionError as exc:
         return f"not available right now ({exc})"
-    today = local_today(services.clock, services.frameworks.get(inspection.framework).zone)
-    late = [r for r in waiting if r.due_on < today]
-    return f"{len(waiting)} open, {len(late)} overdue"
+    return f"{waiting} open, {late} overdue"

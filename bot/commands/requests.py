@@ -283,7 +283,8 @@ def register(router: Router, services: Services) -> None:
         today = service.today(inspection)
         words = " ".join(turn.args.lower().split())
         query, heading, empty = _query_for(words, today, turn, service, inspection)
-        found = await service.find(turn.inspection_id, person(turn), query)
+        # A list shows each request's own fields: loaded without answers or history (issue 7).
+        found = await service.list_for(inspection, person(turn), query)
         if words.startswith("overdue"):
             found = [r for r in found if r.is_overdue(today)]
         text = f"{len(found)} {heading.lower()} for {inspection.service_name}."
