@@ -6,8 +6,10 @@ Other engineers' end-to-end tests use it too: `from tests.fakes.teams import LEA
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -27,8 +29,10 @@ def clock() -> FixedClock:
     return FixedClock(DEFAULT_NOW)
 
 
-@pytest.fixture
-async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+@asynccontextmanager
+async def running_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+    """The real app (auth off, SQLite, the scheduler not started: a test decides when reminders
+    go) behind a test server, with a FakeConnector playing Teams."""
     settings = load_settings(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         MicrosoftAppId="",
@@ -38,9 +42,15 @@ async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
     async with FakeConnector() as connector:
         for person in EVERYONE:
             connector.add_member(person.teams_id, person.aad_object_id, person.name, person.email)
-        client = TestClient(TestServer(app))
+        client: TestClient[Any, Any] = TestClient(TestServer(app))
         await client.start_server()
         try:
             yield BotHarness(client=client, connector=connector, services=app[SERVICES])
         finally:
             await client.close()
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+    async with running_bot(tmp_path, clock) as harness:
+        yield harness
