@@ -10,4 +10,4 @@ import store.files
 import store.outbox
 import store.requests
 import store.tables  # noqa: F401
-import store.bot_state  # noqa: F401
+import store.bot_state_tables  # noqa: F401

@@ -29,33 +29,21 @@ from typing import Any
 from botbuilder.core import Storage
 from jsonpickle.pickler import Pickler  # type: ignore[import-untyped]
 from jsonpickle.unpickler import Unpickler  # type: ignore[import-untyped]
-from sqlalchemy import String, Text, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column
 
 from inspection.clock import Clock, SystemClock
 from inspection.errors import Conflict
+from store.bot_state_tables import MAX_KEY_CHARS, BotStateRow
 from store.database import Database
-from store.tables import Base
-from store.types import UTCDateTime
 
 log = logging.getLogger("store.bot_state")
 
-MAX_KEY_CHARS = 1000
 # Classes a stored document may rebuild (module prefixes); anything else is refused.
 ALLOWED_MODULES = ("botbuilder.", "dialogs.")
 # jsonpickle tags that only describe data or allowed classes.
 ALLOWED_TAGS = frozenset({"py/object", "py/type", "py/reduce", "py/tuple", "py/set", "py/id"})
-
-
-class BotStateRow(Base):
-    __tablename__ = "bot_state"
-
-    key: Mapped[str] = mapped_column(String(MAX_KEY_CHARS), primary_key=True)
-    document: Mapped[str] = mapped_column(Text)
-    etag: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class StateConflict(Conflict):
