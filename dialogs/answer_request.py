@@ -97,6 +97,15 @@ def files_of(context: TurnContext) -> list[dict[str, Any]]:
     return found
 
 
+def _collect_files(step: WaterfallStepContext) -> list[dict[str, Any]]:
+    """Add the files attached to this message to the answer's (whatever was asked)."""
+    files: list[dict[str, Any]] = step.values["files"]
+    for found in files_of(step.context):
+        if found not in files:
+            files.append(found)
+    return files
+
+
 def _short(text: str, limit: int = SHORT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -215,6 +224,7 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         )
 
     async def _text(self, step: WaterfallStepContext) -> DialogTurnResult:
+        _collect_files(step)
         result = step.result
         ref = str(getattr(result, "value", result))
         request = await self._requests.get(step.values["inspection_id"], ref, _person(step.context))
@@ -244,9 +254,7 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
     async def _files(self, step: WaterfallStepContext) -> DialogTurnResult:
         step.values["text"] = str(step.result or "").strip()
         # Files may come with the typed answer ("see attached" + the file).
-        for found in files_of(step.context):
-            if found not in step.values["files"]:
-                step.values["files"].append(found)
+        _collect_files(step)
         if step.values["files"]:
             return await step.next(None)
         return await step.prompt(
@@ -262,10 +270,7 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         )
 
     async def _confirm(self, step: WaterfallStepContext) -> DialogTurnResult:
-        files = step.values["files"]
-        for found in files_of(step.context):
-            if found not in files:
-                files.append(found)
+        files = _collect_files(step)
         if len(files) > MAX_FILES:
             raise InspectionError(f"attach at most {MAX_FILES} files to one answer")
         text = step.values["text"]
@@ -274,14 +279,14 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
                 "an answer needs some text or at least one file; say `answer` to start again"
             )
         what = "an answer" if step.values["complete"] else "a partial answer"
-        said = f' "{_short(text, 200)}"' if text else ""
+        said = f': "{_short(text, 200)}"' if text else ""
         names = ", ".join(f["name"] for f in files)
         with_files = f" with {len(files)} file(s) ({names})" if files else " with no files"
         return await step.prompt(
             CONFIRM,
             PromptOptions(
                 prompt=MessageFactory.text(
-                    f"Record {what} to {step.values['ref']}:{said}{with_files}? (yes / no)"
+                    f"Record {what} to {step.values['ref']}{said}{with_files}? (yes / no)"
                 ),
                 retry_prompt=MessageFactory.text(
                     f"Say `yes` to record the answer to {step.values['ref']}, or `no` to stop."
@@ -309,6 +314,9 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
     # --- validators --------------------------------------------------------------------------
     async def _check_text(self, prompt: PromptValidatorContext) -> bool:
         typed = (prompt.recognized.value or "").strip() if prompt.recognized.succeeded else ""
+        if not typed and files_of(prompt.context):
+            prompt.recognized.value = ""  # only files: they are the answer
+            return True
         flagged = prompt.state.get("flagged")
         if flagged and RECORD_ANYWAY.match(typed):
             prompt.recognized.value = flagged

@@ -162,3 +162,16 @@ async def test_no_means_nothing_recorded(log: RequestLog) -> None:
     [said] = await chat.say("no")
     assert said == "Nothing was recorded for IR-001. Say `answer` when you're ready."
     assert chat.recorded.calls == []
+
+
+async def test_files_sent_at_any_step_are_kept(log: RequestLog) -> None:
+    chat = Chat(log, {"inspection_id": 1})
+    await chat.say("answer")
+    [question] = await chat.say("IR-001", files=("first.pdf",))
+    assert "I have 1 file(s) for it" in question
+    # Only a file, no text, when asked for the answer: the file is the answer.
+    [question] = await chat.say("", files=("second.pdf",))
+    assert question.startswith("Record an answer to IR-001 with 2 file(s) (first.pdf, second.pdf)")
+    await chat.say("yes")
+    [(answer, files)] = chat.recorded.calls
+    assert answer["text"] == "" and [f["name"] for f in files] == ["first.pdf", "second.pdf"]
