@@ -9,6 +9,7 @@ recorded) or another command (the dialog ends, the bot says so, the command runs
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -124,7 +125,23 @@ class DialogRunner:
             )
             return False
         await self._touched.set(context, self._clock.now().isoformat())
-        result = await dialog_context.continue_dialog()
+        name = _top_dialog(dialog_context)
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await dialog_context.continue_dialog()
+            outcome = "ok"
+        finally:
+            # As bot/router.py's log_turns does for commands: what ran, how long (no content).
+            log.info(
+                "turn",
+                extra={
+                    "route": f"dialog:{name}",
+                    "kind": turn.kind,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "outcome": outcome,
+                },
+            )
         return bool(result.status != DialogTurnStatus.Empty)
 
     def _expired(self, touched: object) -> bool:
@@ -198,6 +215,11 @@ def _instances(stack: list[DialogInstance]) -> list[DialogInstance]:
             found.extend(_instances(inner.dialog_stack))
         found.append(instance)
     return found
+
+
+def _top_dialog(dialog_context: DialogContext) -> str:
+    stack = dialog_context.stack
+    return str(stack[0].id) if stack else "ended"
 
 
 def _ref_of(dialog_context: DialogContext) -> str | None:

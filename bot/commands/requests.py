@@ -78,6 +78,13 @@ _ANSWERED = re.compile(
     r"answered\b[\s,.;:\-]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# "I've answered a request" / "we have responded to IR-004, see the attached"
+_I_ANSWERED = re.compile(
+    r"^\s*(?:I\s*(?:'|’)?ve|I\s+have|I|we\s*(?:'|’)?ve|we\s+have|we)\s+(?:just\s+|now\s+)?"
+    r"(?:answered|responded\s+to)\s+(?:(?:a|an|the|one|another)\s+(?:information\s+)?request\b"
+    rf"|(?P<ref>{_REF})\b[\s,.;:\-]*(?P<rest>.*))",
+    re.IGNORECASE | re.DOTALL,
+)
 _LEADING_REF = re.compile(
     rf"^\s*(?P<ref>{_REF}|#?\d{{1,6}})\b[\s,.;:\-]*(?P<rest>.*)$", re.I | re.S
 )
@@ -402,14 +409,19 @@ def register(router: Router, services: Services) -> None:
         )  # fmt: skip
 
     @router.intent(
-        r"^\s*(?:I\s*(?:'|’)?ve|I\s+have|I|we\s*(?:'|’)?ve|we\s+have|we)\s+(?:just\s+|now\s+)?"
-        r"(?:answered|responded\s+to)\s+(?:a|an|the|one|another)\s+(?:information\s+)?request\b",
+        _I_ANSWERED.pattern,
         name="answered a request",
         roles=ANSWERERS,
         help="I've answered a request (I'll ask which, and for the answer)",
     )
     async def answered_some_request(turn: Turn) -> Reply:
-        return await start_answer_dialog(turn, None)
+        match = _I_ANSWERED.match(turn.text)
+        ref = match["ref"] if match else None
+        rest = match["rest"].strip() if match and match["rest"] else ""
+        if ref is not None and (rest or file_attachments(turn.attachments)):
+            # "I've answered IR-004, see the attached": everything is here.
+            return await answer(turn, ref, rest, True)
+        return await start_answer_dialog(turn, ref)
 
     @router.files(name="files for a request", roles=ANSWERERS)
     async def files_without_a_request(turn: Turn) -> Reply:

@@ -16,7 +16,7 @@ from inspection.clock import FixedClock
 from inspection.requests import RequestLog, RequestStatus
 from tests.dialogs.conftest import Apps
 from tests.fakes.requests import FakeDirectory
-from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, content
+from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, OUTSIDER, BotHarness, content
 
 PDF = b"%PDF-1.4 synthetic minutes for CR-104233\n%%EOF\n"
 
@@ -324,3 +324,21 @@ async def test_a_dialog_left_for_hours_is_dropped(bot: BotHarness, clock: FixedC
     said = bot.texts(await bot.say("yes", as_=LINK))
     assert "I didn't understand" in said
     assert (await _log(bot).all_requests(1))[0].answers == ()
+
+
+async def test_i_have_answered_with_a_request_id(bot: BotHarness) -> None:
+    await _two_requests(bot)
+    said = bot.texts(await bot.say("I've answered IR-2", as_=DIRECTOR))
+    assert "What is the answer to IR-002" in said
+    await bot.say("cancel", as_=DIRECTOR)
+    said = bot.texts(await bot.say("We have responded to IR-001, minutes in the folder", as_=LINK))
+    assert "Recorded an answer to IR-001. It is now answered." in said
+    assert (await _log(bot).all_requests(1))[0].answers[0].text == "minutes in the folder"
+
+
+async def test_only_members_may_start_it(bot: BotHarness) -> None:
+    await _two_requests(bot)
+    said = bot.texts(await bot.say("IR-001 is answered", as_=OUTSIDER))
+    assert "You don't have a role in any open inspection" in said
+    said = bot.texts(await bot.say("IR-001 is answered", as_=OUTSIDER, where="channel"))
+    assert "you don't have a role in it" in said and "What is the answer" not in said
