@@ -33,6 +33,7 @@ makes the item received again; the waiver is kept and shown.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -75,6 +76,11 @@ from inspection.model import Inspection, Role
 MAX_WAIVER_REASON = 500
 # Files read at the same time during one sync (downloads overlap; parsing is CPU-bound).
 ASSESS_CONCURRENCY = 4
+# How long a kept checklist state may be served without asking the store (writes through this
+# process's store are seen at once; another process's within this many seconds), and how many
+# inspections' states are kept.
+STATE_CACHE_SECONDS = 30.0
+STATE_CACHE_LIMIT = 1024
 # 7.2: the link officer uploads and says what is what; the lead inspector may waive.
 MAPPERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR, Role.INSPECTOR})
 WAIVERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR})
@@ -101,6 +107,8 @@ class InspectionChecklist:
         self._reader = reader
         self._limits = limits
         self._matchers: dict[str, Matcher] = {}
+        # (inspection id, framework) -> (store's change token, monotonic time, state).
+        self._states: dict[tuple[int, str], tuple[object, float, ChecklistState]] = {}
 
     def _framework(self, inspection: Inspection) -> tuple[Framework, Matcher]:
         framework = self._frameworks.get(inspection.framework)
@@ -115,9 +123,31 @@ class InspectionChecklist:
         return inspection.id
 
     async def state(self, inspection: Inspection) -> ChecklistState:
-        """The checklist as it stands (for the card, "what's outstanding?", the chasers)."""
+        """The checklist as it stands (for the card, "what's outstanding?", the chasers).
+
+        Read on every `status` and "what's outstanding?", written minutes apart (syncs,
+        mappings, waivers), so the state is kept per inspection when the store gives a change
+        token (issue 7: rebuilding it from every file was 17 % of a turn). The token changes
+        with every write made through this process's store, so those are seen at once; writes
+        made by another process (a second instance, the CLI) are seen within
+        `STATE_CACHE_SECONDS`, the trade-off for not asking the database on every read.
+        """
         framework, _ = self._framework(inspection)
-        return build_state(framework, await self._store.load(self._id(inspection)))
+        inspection_id = self._id(inspection)
+        token_of = getattr(self._store, "change_token", None)
+        if token_of is None:
+            return build_state(framework, await self._store.load(inspection_id))
+        key = (inspection_id, framework.key)
+        token = token_of(inspection_id)  # before the load: a write during it is not missed
+        now = time.monotonic()
+        cached = self._states.get(key)
+        if cached is not None and cached[0] == token and now - cached[1] < STATE_CACHE_SECONDS:
+            return cached[2]
+        state = build_state(framework, await self._store.load(inspection_id))
+        if len(self._states) >= STATE_CACHE_LIMIT:
+            self._states.clear()
+        self._states[key] = (token, now, state)
+        return state
 
     async def record_files(
         self,

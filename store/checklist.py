@@ -3,7 +3,9 @@ waivers, questions to the link officer, and the history of every change."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -171,9 +173,28 @@ def _assessment(row: ChecklistFileRow) -> FileAssessment:
     )
 
 
+# Per database, per inspection: how many checklist writes this process has made. Every
+# SqlChecklistStore on the same Database shares it, so a state kept by one is dropped after a
+# write through another (issue 7: `InspectionChecklist.state` keeps the state between writes).
+_WRITES: weakref.WeakKeyDictionary[Database, dict[int, int]] = weakref.WeakKeyDictionary()
+
+
 class SqlChecklistStore:
     def __init__(self, database: Database) -> None:
         self._db = database
+        self._writes = _WRITES.setdefault(database, {})
+
+    def change_token(self, inspection_id: int) -> int:
+        """Changes whenever this process writes the inspection's checklist (see _WRITES)."""
+        return self._writes.get(inspection_id, 0)
+
+    @contextlib.asynccontextmanager
+    async def _writing(self, inspection_id: int) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._db.session() as session:
+                yield session
+        finally:  # after the commit (or a failure: a reload is harmless)
+            self._writes[inspection_id] = self._writes.get(inspection_id, 0) + 1
 
     async def load(self, inspection_id: int) -> ChecklistRecords:
         records = ChecklistRecords()
@@ -214,7 +235,7 @@ class SqlChecklistStore:
         return records
 
     async def save_file(self, inspection_id: int, assessment: FileAssessment) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             row = await _one(session, ChecklistFileRow, inspection_id, assessment.file.file_id)
             if row is None:
                 session.add(
@@ -229,7 +250,7 @@ class SqlChecklistStore:
                     setattr(row, name, value)
 
     async def remove_file(self, inspection_id: int, file_id: str) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             await session.execute(
                 delete(ChecklistFileRow).where(
                     ChecklistFileRow.inspection_id == inspection_id,
@@ -238,7 +259,7 @@ class SqlChecklistStore:
             )
 
     async def save_mapping(self, inspection_id: int, mapping: ExplicitMapping) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             row = await session.get(ChecklistMappingRow, (inspection_id, mapping.file_id))
             if row is None:
                 row = ChecklistMappingRow(inspection_id=inspection_id, file_id=mapping.file_id)
@@ -248,7 +269,7 @@ class SqlChecklistStore:
             row.mapped_at = mapping.at
 
     async def save_waiver(self, inspection_id: int, waiver: Waiver) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             row = await session.get(ChecklistWaiverRow, (inspection_id, waiver.item_key))
             if row is None:
                 row = ChecklistWaiverRow(inspection_id=inspection_id, item_key=waiver.item_key)
@@ -258,7 +279,7 @@ class SqlChecklistStore:
             row.waived_at = waiver.at
 
     async def remove_waiver(self, inspection_id: int, item_key: str) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             await session.execute(
                 delete(ChecklistWaiverRow).where(
                     ChecklistWaiverRow.inspection_id == inspection_id,
@@ -267,7 +288,7 @@ class SqlChecklistStore:
             )
 
     async def save_question(self, inspection_id: int, question: QuestionRecord) -> None:
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             row = await session.get(ChecklistQuestionRow, (inspection_id, question.file_id))
             if row is None:
                 row = ChecklistQuestionRow(inspection_id=inspection_id, file_id=question.file_id)
@@ -281,7 +302,7 @@ class SqlChecklistStore:
     async def add_history(self, inspection_id: int, events: Sequence[HistoryEvent]) -> None:
         if not events:
             return
-        async with self._db.session() as session:
+        async with self._writing(inspection_id) as session:
             session.add_all(
                 ChecklistHistoryRow(
                     inspection_id=inspection_id,
