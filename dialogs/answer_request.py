@@ -185,7 +185,14 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
             return await step.end_dialog()
         if len(waiting) == 1:
             return await step.next(waiting[0].ref)
-        shown = sorted(waiting, key=lambda r: (r.due_on, r.number))[:MAX_CHOICES]
+        me = _person(step.context).aad_object_id
+
+        def order(request: Any) -> tuple[bool, Any, int]:
+            # Theirs first (assigned to them), then the soonest due.
+            mine = request.assignee is not None and request.assignee.aad_object_id == me
+            return (not mine, request.due_on, request.number)
+
+        shown = sorted(waiting, key=order)[:MAX_CHOICES]
         choices = [
             Choice(
                 value=r.ref,

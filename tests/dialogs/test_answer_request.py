@@ -18,7 +18,7 @@ from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.requests import RequestLog
 from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
-from tests.inspection.test_requests import INSPECTION, LEAD, LINK, OUTSIDER
+from tests.inspection.test_requests import DIRECTOR, INSPECTION, LEAD, LINK, OUTSIDER
 
 FILE_TYPE = "application/vnd.microsoft.teams.file.download.info"
 
@@ -175,3 +175,13 @@ async def test_files_sent_at_any_step_are_kept(log: RequestLog) -> None:
     await chat.say("yes")
     [(answer, files)] = chat.recorded.calls
     assert answer["text"] == "" and [f["name"] for f in files] == ["first.pdf", "second.pdf"]
+
+
+async def test_their_own_requests_are_offered_first(log: RequestLog) -> None:
+    await log.reassign(1, "IR-002", LEAD, DIRECTOR.aad_object_id)
+    chat = Chat(log, {"inspection_id": 1}, who=DIRECTOR)
+    [question] = await chat.say("answer")
+    assert question.index("IR-002") < question.index("IR-001")
+    chat = Chat(log, {"inspection_id": 1}, who=LINK)
+    [question] = await chat.say("answer")
+    assert question.index("IR-001") < question.index("IR-002")
