@@ -212,9 +212,8 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
             f"{shown[0].ref}). Type `cancel` to stop.\n\n" + "\n".join(lines) + more
         )
         prompt = MessageFactory.attachment(
-            CardFactory.hero_card(
-                HeroCard(text=question, buttons=[c.action for c in choices][:MAX_CHOICES])
-            )
+            # The list is the message's text; the card holds only the buttons (no repeat).
+            CardFactory.hero_card(HeroCard(buttons=[c.action for c in choices]))
         )
         prompt.text = question
         return await step.prompt(
