@@ -115,7 +115,8 @@ def create_app(
 
     # Registered first, so it runs before (and is torn down after) everything it feeds.
     app.cleanup_ctx.append(lifecycle)
-    app.cleanup_ctx.append(warm_up_context)  # matplotlib, in the background (timeline picture)
+    if settings.timeline_warm_up:  # matplotlib at start (else on the first picture: issue 7)
+        app.cleanup_ctx.append(warm_up_context)
     polling = settings.scheduler_enabled if scheduler is None else scheduler
     _wire_graph(app, services, settings, directory, graph_emulator, poll=polling)
     if polling:

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     # When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
     metrics_token: str = Field(default="", alias="METRICS_TOKEN", repr=False)
 
+    # --- Load (issue 7) -------------------------------------------------------------------------
+    # Draw a small timeline picture at start-up (in the background) so the first `timeline`
+    # answers sooner; off by default: it loads matplotlib (~25 MB) into every process, which
+    # otherwise happens on the first timeline picture (drawn off the event loop either way).
+    timeline_warm_up: bool = Field(default=False, alias="TIMELINE_WARM_UP")
+
     @field_validator("extra_closures", mode="before")
     @classmethod
     def _split_dates(cls, value: object) -> object:

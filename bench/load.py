@@ -332,7 +332,15 @@ async def start_server(kind: str, *args: str) -> Server:
     port = free_port()
     profile = os.environ.get("BENCH_PROFILE")  # a folder: pyinstrument reports land there
     prefix = (
-        ["-m", "pyinstrument", "-r", "text", "-o", f"{profile}/{kind}-{port}.txt"]
+        [
+            "-m",
+            "pyinstrument",
+            *os.environ.get("BENCH_PROFILE_ARGS", "").split(),  # e.g. --show-all
+            "-r",
+            "text",
+            "-o",
+            f"{profile}/{kind}-{port}.txt",
+        ]
         if profile
         else []
     )

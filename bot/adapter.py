@@ -25,6 +25,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
+from msrest.serialization import Serializer
 
 from inspection.errors import ConfigurationError
 from settings import Settings
@@ -54,8 +55,54 @@ class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         client = self._cache.get(cache_key)
         if client is None:
             client = await self._inner.create(service_url, audience)
+            _serialise_plain_json_directly(client)
             self._cache[cache_key] = client
         return client
+
+
+class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
+    """msrest's serializer, except that a plain JSON value in an `object` field (an Adaptive
+    Card's content, channel data) is passed through as it is instead of being rebuilt value by
+    value: msrest's generic walk was most of the cost of sending a card (issue 7 profile). The
+    result is the same: msrest maps every str, int, float, bool, None, list and dict of those
+    to an equal value. Anything else (dates, enums, models) still goes through msrest."""
+
+    def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
+        if _plain_json(attr):
+            return attr
+        return super().serialize_object(attr, **kwargs)  # type: ignore[no-untyped-call]
+
+
+_PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plain_json(value: Any, depth: int = 0) -> bool:
+    kind = type(value)
+    if kind in _PLAIN_SCALARS:
+        return True
+    if depth > 64:  # msrest handles (or refuses) anything deeper
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in value.items())
+    if kind is list:
+        return all(_plain_json(item, depth + 1) for item in value)
+    return False
+
+
+def _serialise_plain_json_directly(client: Any) -> None:
+    """Give the connector client's operations the serializer above (same models, same
+    validation); a client without the expected attributes is left as it is."""
+    current = getattr(client, "_serialize", None)
+    if not isinstance(current, Serializer) or isinstance(current, _PlainJsonSerializer):
+        return
+    faster = _PlainJsonSerializer(current.dependencies)  # type: ignore[no-untyped-call]
+    faster.client_side_validation = current.client_side_validation
+    faster.key_transformer = current.key_transformer
+    client._serialize = faster
+    for group in ("conversations", "attachments"):
+        operations = getattr(client, group, None)
+        if operations is not None and getattr(operations, "_serialize", None) is current:
+            operations._serialize = faster
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]

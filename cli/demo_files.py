@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import docx
-import openpyxl
-
 PARAGRAPH = (
     "The service has strengthened its front door arrangements and the quality of assessments. "
     "Managers review practice weekly and share learning across teams. Children are seen "
@@ -37,6 +34,8 @@ class DemoFile:
 def _docx(
     title: str, sections: Sequence[tuple[str, int]], table: Sequence[Sequence[Any]] = ()
 ) -> bytes:
+    import docx  # imported here: the server imports this module but never draws these (issue 7)
+
     document = docx.Document()
     document.add_heading(title, level=0)
     for heading, paragraphs in sections:
@@ -55,6 +54,8 @@ def _docx(
 
 
 def _xlsx(sheets: dict[str, Sequence[Sequence[Any]]]) -> bytes:
+    import openpyxl  # imported here, as docx above (python-docx and openpyxl: ~35 MB)
+
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():

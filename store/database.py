@@ -59,6 +59,12 @@ class Database:
             database = parsed.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # Each connection is a thread (aiosqlite). A session holds one only while it
+                # runs; 10 + 10 lets 50 concurrent turns queue briefly instead of timing out
+                # (issue 7: 5 + 10 timed out at 50 users). WAL: readers never wait for the
+                # one writer, and a read-only session never takes the write lock (pysqlite
+                # begins a transaction only before a write).
+                kwargs.update(pool_size=10, max_overflow=10, pool_timeout=30)
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(

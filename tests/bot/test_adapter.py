@@ -73,3 +73,54 @@ async def test_connector_clients_are_reused_per_service_url() -> None:
     token_client = await authentication.create_user_token_client(identity)
     assert token_client is await authentication.create_user_token_client(identity)
     await authentication.close()
+
+
+async def test_reply_bodies_are_what_msrest_makes_without_its_walk_of_the_card() -> None:
+    """Issue 7: plain card JSON is passed through by the reused clients' serializer; the body
+    sent is exactly the one msrest's own serializer makes, and non-JSON values still go
+    through msrest."""
+    from datetime import UTC, datetime
+
+    from botbuilder.core import CardFactory, MessageFactory, TurnContext
+    from botbuilder.schema import Activity, ChannelAccount, ConversationAccount, Mention
+    from botframework.connector.auth import ClaimsIdentity
+    from msrest.serialization import Serializer
+
+    _adapter, authentication = build_adapter(load_settings(MicrosoftAppId=""))
+    client = await authentication.create_connector_factory(ClaimsIdentity({}, True)).create(
+        "http://127.0.0.1:1/", None
+    )
+    fast = client.conversations._serialize
+    assert type(fast) is not Serializer and fast is client._serialize
+    plain = Serializer(fast.dependencies)
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [
+            {"type": "TextBlock", "text": f"**IR-{n:03}** · due Mon 04 Mar", "wrap": True}
+            for n in range(1, 30)
+        ],
+        "actions": [{"type": "Action.Submit", "title": "Refresh", "data": {"n": [1, 2.5, None]}}],
+        "flag": False,
+    }
+    reply = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    reply.summary = "3 open, 1 overdue"
+    reply.entities = [Mention(mentioned=ChannelAccount(id="u1", name="User"), text="<at>User</at>")]
+    reply.channel_data = {"when": datetime(2026, 3, 2, 9, 30, tzinfo=UTC), "notify": True}
+    incoming = Activity(
+        type="message",
+        id="a1",
+        service_url="http://127.0.0.1:1/",
+        channel_id="msteams",
+        conversation=ConversationAccount(id="c1"),
+        from_property=ChannelAccount(id="u1"),
+        recipient=ChannelAccount(id="b1"),
+    )
+    activity = TurnContext.apply_conversation_reference(
+        reply, TurnContext.get_conversation_reference(incoming)
+    )
+    sent = fast.body(activity, "Activity")
+    assert sent == plain.body(activity, "Activity")
+    assert sent["attachments"][0]["content"] == card
+    assert sent["channelData"]["when"] == "2026-03-02T09:30:00.000Z"  # still msrest's
+    await authentication.close()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import sys
 import threading
 from datetime import date, timedelta
 from pathlib import Path
@@ -197,6 +199,7 @@ async def test_matplotlib_warms_up_in_the_background_at_start(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'warm.db'}",
         MicrosoftAppId="",
         MicrosoftAppPassword="",
+        TIMELINE_WARM_UP=True,  # off by default since issue 7 (RSS): see the next test
     )
     client = TestClient(TestServer(create_app(settings, scheduler=False)))
     await client.start_server()
@@ -211,6 +214,29 @@ async def test_matplotlib_warms_up_in_the_background_at_start(
         release.set()
         await client.close()
     assert warming.done() and warmed_in and warmed_in[0] != threading.get_ident()
+
+
+ROOT = str(Path(__file__).resolve().parents[2])
+
+
+async def test_matplotlib_is_not_loaded_at_start_by_default(tmp_path: Path) -> None:
+    """Issue 7: matplotlib stays out of the process until the first timeline picture."""
+    code = (
+        "import sys\n"
+        "from app import create_app\n"
+        "from settings import load_settings\n"
+        f"settings = load_settings(DATABASE_URL='sqlite+aiosqlite:///{tmp_path / 'cold.db'}',"
+        " MicrosoftAppId='', MicrosoftAppPassword='', GRAPH_TEAM_ID='')\n"
+        "create_app(settings, scheduler=False)\n"
+        "heavy = {'matplotlib', 'docx'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, cwd=ROOT,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()[-2000:]
 
 
 # --- 7. draft sent posts the Appendix 4 factual accuracy grid ---------------------------------
