@@ -16,7 +16,8 @@ from botbuilder.dialogs.prompts import ChoicePrompt, PromptOptions
 from sqlalchemy import update
 
 from inspection.clock import FixedClock
-from store.bot_state import BotStateRow, SqlStorage, StateConflict
+from store.bot_state import SqlStorage, StateConflict
+from store.bot_state_tables import BotStateRow
 from store.database import Database
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
