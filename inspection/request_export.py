@@ -11,21 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile
 from inspection.model import Channel, Inspection
@@ -39,9 +33,24 @@ GRID_FILE_NAME = "Factual accuracy feedback grid.xlsx"
 FACTUAL_ACCURACY_FOLDER = "Factual accuracy"
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_WRAP = Alignment(wrap_text=True, vertical="top")
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
+
+
+# openpyxl (with numpy, Pillow and lxml when installed: ~35 MB) is imported when a workbook
+# is first made, not when the bot starts (issue 7: peak RSS).
+@functools.cache
+def _styles() -> tuple[Any, Any, Any]:
+    """(header fill, header font, wrapped text): shared by every sheet."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    return (
+        PatternFill("solid", fgColor="1F4E78"),
+        Font(bold=True, color="FFFFFF"),
+        Alignment(wrap_text=True, vertical="top"),
+    )
 
 
 class FileUploader(Protocol):
@@ -173,6 +182,8 @@ class _Sheet:
     memory of the cell-by-cell worksheet. Styles are shared objects, text stays text."""
 
     def __init__(self, book: Workbook, title: str, columns: Sequence[tuple[str, int]]) -> None:
+        from openpyxl.utils import get_column_letter
+
         self.sheet: Any = book.create_sheet(title)
         for index, (_title, width) in enumerate(columns, start=1):
             self.sheet.column_dimensions[get_column_letter(index)].width = width
@@ -182,20 +193,26 @@ class _Sheet:
 
     def header(self, rows: int, freeze: str) -> None:
         """Must come before any row: filters over the header and `rows` data rows."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.utils import get_column_letter
+
+        fill, font, _wrap = _styles()
         last = get_column_letter(self.width)
         self.sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
         self.sheet.freeze_panes = freeze
         cells = []
         for title in self.titles:
             cell = WriteOnlyCell(self.sheet, value=title)
-            cell.font = _HEADER_FONT
-            cell.fill = _HEADER_FILL
+            cell.font = font
+            cell.fill = fill
             cells.append(cell)
         self.sheet.append(cells)
 
     def row(
         self, values: Sequence[Any], formats: Sequence[str | None], wrap: Sequence[bool]
     ) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
         cells: list[Any] = []
         for value, number_format, wrapped in zip(values, formats, wrap, strict=True):
             if value is None or value == "":
@@ -216,7 +233,7 @@ class _Sheet:
                 if number_format:
                     cell.number_format = number_format
                 if wrapped:
-                    cell.alignment = _WRAP
+                    cell.alignment = _styles()[2]
                 self._styles[key] = copy(cell._style)
             else:
                 cell._style = copy(style)
@@ -244,6 +261,8 @@ def to_xlsx(
     visible = _visible(requests, audience)
     context = ExportContext(zone, today)
     columns = columns_for(audience)
+    from openpyxl import Workbook
+
     book = Workbook(write_only=True)
     main = _Sheet(book, "Requests", [(c.title, c.width) for c in columns])
     main.header(len(visible), "B2")
@@ -393,10 +412,14 @@ GRID_ROWS = 60
 
 
 def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int], row: int) -> None:
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    fill, font, _wrap = _styles()
     for index, (title, width) in enumerate(zip(titles, widths, strict=True), start=1):
         cell = sheet.cell(row=row, column=index, value=title)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.font = font
+        cell.fill = fill
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = width
 
@@ -411,6 +434,10 @@ def factual_accuracy_grid(
     Original Text, Proposed Correction, Comments, and "For JCC use only": Decision
     Yes/No/Partial, Response.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -438,7 +465,7 @@ def factual_accuracy_grid(
     first, last = header_row + 1, header_row + GRID_ROWS
     for row in range(first, last + 1):
         for column in range(1, len(GRID_COLUMNS) + 1):
-            sheet.cell(row=row, column=column).alignment = _WRAP
+            sheet.cell(row=row, column=column).alignment = _styles()[2]
     decision = DataValidation(
         type="list", formula1='"Yes,No,Partial"', allow_blank=True, showErrorMessage=True,
         errorTitle="Decision", error="Choose Yes, No or Partial",

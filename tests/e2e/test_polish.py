@@ -228,7 +228,7 @@ async def test_matplotlib_is_not_loaded_at_start_by_default(tmp_path: Path) -> N
         f"settings = load_settings(DATABASE_URL='sqlite+aiosqlite:///{tmp_path / 'cold.db'}',"
         " MicrosoftAppId='', MicrosoftAppPassword='', GRAPH_TEAM_ID='')\n"
         "create_app(settings, scheduler=False)\n"
-        "heavy = {'matplotlib', 'docx'} & set(sys.modules)\n"
+        "heavy = {'matplotlib', 'docx', 'openpyxl'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     process = await asyncio.create_subprocess_exec(
