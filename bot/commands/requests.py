@@ -4,6 +4,10 @@
     requests [open|overdue|answered|all|due today|due this week|mine|for CR-104233]
     show IR-004
     IR-004 is answered[, see the attached]    (or "IR-004 is partly answered ...")
+    answer [IR-004] / I've answered a request / files sent alone
+                                                without the response text or the request: the
+                                                answer dialog asks for what is missing
+                                                (dialogs/answer_request.py)
     close IR-004 / accept IR-004                inspectors
     follow up IR-004 QUESTION [due DATE]        inspectors
     withdraw IR-004 [reason]                    inspectors
