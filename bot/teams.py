@@ -58,8 +58,10 @@ MEMBERS_CACHE_SIZE = 5000
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
 # Teams announces one install twice (installationUpdate and conversationUpdate membersAdded),
-# seconds apart: greet once per conversation within this window (a removal clears it).
+# seconds apart, in either order: the second announcement of the pair does not greet again.
+# A new installationUpdate later (a re-install) greets again; a removal forgets the greeting.
 GREETING_WINDOW_SECONDS = 600.0
+INSTALL_PAIR_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self._saved: dict[str, tuple[ConversationRef, float]] = {}
         # conversation id -> (Entra ids of its members, when listed)
         self._members: dict[str, tuple[frozenset[str], float]] = {}
-        # conversation id -> when the greeting was sent there
-        self._greeted: dict[str, float] = {}
+        # conversation id -> when the greeting was sent there, and which event sent it
+        self._greeted: dict[str, tuple[float, str]] = {}
 
     # --- every turn --------------------------------------------------------------------------
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -136,16 +138,23 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             return
         self._saved[ref.conversation_id] = (ref, now)
 
-    async def _greet(self, turn_context: TurnContext) -> None:
-        """The welcome, once per install per conversation (see GREETING_WINDOW_SECONDS)."""
+    async def _greet(self, turn_context: TurnContext, event: str) -> None:
+        """The welcome, once per install per conversation (see GREETING_WINDOW_SECONDS).
+
+        `event` is "installation" or "members": an installation greets unless the members
+        event of the same install just did; a members event greets unless anything did lately.
+        """
         key = root_conversation_id(turn_context.activity)
         now = time.monotonic()
-        greeted = self._greeted.get(key)
-        if greeted is not None and now - greeted < GREETING_WINDOW_SECONDS:
-            return
+        last = self._greeted.get(key)
+        if last is not None:
+            when, by = last
+            window = INSTALL_PAIR_SECONDS if event == "installation" else GREETING_WINDOW_SECONDS
+            if now - when < window and (event == "members" or by == "members"):
+                return
         if len(self._greeted) > MEMBERS_CACHE_SIZE:
             self._greeted.clear()
-        self._greeted[key] = now
+        self._greeted[key] = (now, event)
         await self.send(turn_context, welcome_reply(turn_context.activity, self.router), None)
 
     async def _forget(self, activity: Activity) -> None:
@@ -221,7 +230,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
 
     # --- install, uninstall, membership ------------------------------------------------------
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._greet(turn_context)
+        await self._greet(turn_context, "installation")
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         await self._forget(turn_context.activity)
@@ -239,7 +248,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if removed or event in ("teamDeleted", "teamHardDeleted"):
             await self._forget(activity)
         elif added:
-            await self._greet(turn_context)
+            await self._greet(turn_context, "members")
 
     # --- conversion --------------------------------------------------------------------------
     def to_turn(self, turn_context: TurnContext) -> Turn:

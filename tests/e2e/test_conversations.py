@@ -97,3 +97,21 @@ async def test_reinstall_after_removal_greets_again(bot: BotHarness) -> None:
     await bot.send(_at(bot, "installation_update_remove"))
     sent = await bot.send(_at(bot, "installation_update_add"))
     assert "Hello, I'm the inspection bot" in content(sent[0])
+
+
+async def test_the_pair_in_either_order_greets_once(bot: BotHarness) -> None:
+    sent: list[object] = []
+    for payload in reversed(_install_pair(bot, "personal")):
+        sent += await bot.send(payload)  # type: ignore[arg-type]
+    greetings = [s for s in sent if "Hello, I'm the inspection bot" in content(s)]  # type: ignore[arg-type]
+    assert len(greetings) == 1
+
+
+async def test_a_second_install_event_greets_again(bot: BotHarness) -> None:
+    # Microsoft's Teams emulator installs on page load and again on request: each greets once.
+    for _ in range(2):
+        sent: list[object] = []
+        for payload in _install_pair(bot, "personal"):
+            sent += await bot.send(payload)  # type: ignore[arg-type]
+        greetings = [s for s in sent if "Hello, I'm the inspection bot" in content(s)]  # type: ignore[arg-type]
+        assert len(greetings) == 1
