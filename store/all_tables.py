@@ -3,6 +3,7 @@
 Add a line here when a new `store/*` module declares tables.
 """
 
+import store.bot_state_tables
 import store.checklist
 import store.checklist_cards
 import store.conversations
@@ -10,4 +11,3 @@ import store.files
 import store.outbox
 import store.requests
 import store.tables  # noqa: F401
-import store.bot_state_tables  # noqa: F401
