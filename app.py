@@ -100,6 +100,7 @@ def create_app(
             settings.bot_max_request_bytes,
             background=background,
             ack_after=turn_ack_seconds,
+            max_turns=settings.max_concurrent_turns,
         ),
     )
     app.router.add_get("/healthz", health_handler(checks))

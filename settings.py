@@ -118,6 +118,10 @@ class Settings(BaseSettings):
     # answers sooner; off by default: it loads matplotlib (~25 MB) into every process, which
     # otherwise happens on the first timeline picture (drawn off the event loop either way).
     timeline_warm_up: bool = Field(default=False, alias="TIMELINE_WARM_UP")
+    # At most this many turns run at once; the others wait their turn in arrival order (0: no
+    # limit). Under overload the queue forms at the door, fairly, instead of inside turns that
+    # then hold database connections and time out.
+    max_concurrent_turns: int = Field(default=16, ge=0, le=10_000, alias="MAX_CONCURRENT_TURNS")
 
     @field_validator("extra_closures", mode="before")
     @classmethod

@@ -68,8 +68,19 @@ def messages_handler(
     *,
     background: BackgroundTurns | None = None,
     ack_after: float = ACK_AFTER_SECONDS,
+    max_turns: int = 0,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """`max_turns`: at most that many turns run at once, the rest wait in arrival order (0: no
+    limit). Issue 7: under overload the queue then forms here, fairly, instead of inside turns
+    that hold database connections."""
     running = background if background is not None else BackgroundTurns()
+    gate = asyncio.Semaphore(max_turns) if max_turns > 0 else None
+
+    async def process(authenticated: Any, activity: Activity) -> InvokeResponse | None:
+        if gate is None:
+            return await adapter.process_activity(authenticated, activity, bot.on_turn)
+        async with gate:
+            return await adapter.process_activity(authenticated, activity, bot.on_turn)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
@@ -103,7 +114,7 @@ def messages_handler(
         except (PermissionError, jwt.PyJWTError, ValueError, KeyError):
             # Never handled: no token, a forged one, or one for another bot.
             return problem(401, "missing or invalid Bot Framework token")
-        turn = asyncio.ensure_future(adapter.process_activity(authenticated, activity, bot.on_turn))
+        turn = asyncio.ensure_future(process(authenticated, activity))
         if activity.type != "invoke":
             # An invoke's answer is the HTTP response itself, so only messages and events are
             # acknowledged early.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import holidays as holidays_lib
 
@@ -32,6 +32,14 @@ class CalendarSpec:
         return CalendarSpec(self.country, self.timezone, self.subdivision, merged)
 
 
+@lru_cache(maxsize=64)
+def _country_holidays(country: str, subdivision: str | None) -> holidays_lib.HolidayBase:
+    """One holiday table per jurisdiction, shared by every calendar: building it was a tenth
+    of a `status` turn, once per calendar (issue 7). It fills in years as they are asked for;
+    a failure (unknown country) is not cached."""
+    return holidays_lib.country_holidays(country, subdiv=subdivision, years=())
+
+
 @dataclass
 class WorkingCalendar:
     """Adds, subtracts and counts working days (Monday to Friday, not a holiday or closure)."""
@@ -42,9 +50,7 @@ class WorkingCalendar:
     @cached_property
     def _holidays(self) -> holidays_lib.HolidayBase:
         try:
-            return holidays_lib.country_holidays(
-                self.spec.country, subdiv=self.spec.subdivision, years=()
-            )
+            return _country_holidays(self.spec.country, self.spec.subdivision)
         except NotImplementedError as exc:
             raise ConfigurationError(
                 f"unknown holiday calendar {self.spec.country!r}"
