@@ -288,8 +288,11 @@ def register(router: Router, services: Services) -> None:
                 text=reply_text,
                 more=(Reply(card=welcome_card(inspection, timeline, today, framework)),),
             )
+        # Its own message: with a card, a reply's text is only the card's short summary, and
+        # what the notes say (the channel's address, a welcome card not posted) must be read.
         return Reply(
-            text=reply_text, card=await timeline_card_off_loop(inspection, timeline, today)
+            text=reply_text,
+            more=(Reply(card=await timeline_card_off_loop(inspection, timeline, today)),),
         )
 
     async def _place(
@@ -381,7 +384,9 @@ def register(router: Router, services: Services) -> None:
                 await poster(result.team_id, result.channel_id, Reply(card=welcome))
             except Exception:  # the inspection exists; the welcome can be asked for again
                 log.warning("welcome card not posted", exc_info=True)
-                notes.append("I couldn't post the welcome card there; type `status` in it.")
+                notes.append(
+                    "I couldn't post the welcome card there; type `welcome` in it to show it."
+                )
         return placed, notes, False
 
     @router.command(
@@ -451,6 +456,24 @@ def register(router: Router, services: Services) -> None:
         help="Every dated milestone: what is past, what is next",
     )(timeline_reply)
     router.action("timeline", needs_inspection=True)(timeline_reply)
+
+    # --- the welcome card again --------------------------------------------------------------
+    async def welcome_reply(turn: Turn) -> Reply:
+        """The channel's welcome card on demand: when its first post failed, for people who
+        joined later, and after re-planning (its dates are worked out afresh)."""
+        inspection = turn.require_inspection()
+        framework = framework_of(inspection)
+        timeline = timeline_for(inspection, services.frameworks)
+        return Reply(
+            text=f"The welcome card of the inspection of {inspection.service_name}.",
+            card=welcome_card(inspection, timeline, today_for(inspection), framework),
+        )
+
+    router.command(
+        "welcome",
+        needs_inspection=True,
+        help="Show the inspection's welcome card again: who is who, what to upload, when",
+    )(welcome_reply)
 
     # --- re-planning -------------------------------------------------------------------------
     async def replanned(turn: Turn, inspection: Inspection, timeline: Timeline, what: str) -> Reply:

@@ -37,6 +37,7 @@ LEFT_OUT: dict[str, dict[str, str]] = {
         "export requests": "the log is kept in the channel's Files after every change",
         "factual accuracy grid": "posted by itself after draft sent",
         "unwaive": "undoing a waiver is rare",
+        "welcome": "posted (and pinned) in the channel at set-up; typed to see it again",
     },
     "personal": {
         "new inspection": "an inspection is set up in the inspectorate's team",
@@ -55,6 +56,7 @@ LEFT_OUT: dict[str, dict[str, str]] = {
         "export requests": "the log is kept in the channel's Files after every change",
         "factual accuracy grid": "posted by itself after draft sent",
         "unwaive": "undoing a waiver is rare",
+        "welcome": "posted (and pinned) in the channel at set-up; typed to see it again",
     },
     "groupChat": {
         "new inspection": "an inspection is set up in the inspectorate's team",
@@ -73,6 +75,7 @@ LEFT_OUT: dict[str, dict[str, str]] = {
         "export requests": "the log is kept in the channel's Files after every change",
         "factual accuracy grid": "posted by itself after draft sent",
         "unwaive": "undoing a waiver is rare",
+        "welcome": "posted (and pinned) in the channel at set-up; typed to see it again",
     },
 }
 
