@@ -89,7 +89,7 @@ async def refusing_bot(tmp_path: Path) -> AsyncIterator[BotHarness]:
             status=403,
         )
 
-    connector._create_conversation = refuse  # type: ignore[method-assign]
+    connector._create_conversation = refuse  # type: ignore[method-assign,assignment]
     async with connector:
         for person in EVERYONE:
             connector.add_member(person.teams_id, person.aad_object_id, person.name, person.email)
