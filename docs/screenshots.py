@@ -49,7 +49,10 @@ class Shot:
 # Who types in the emulator's page (`local --teams-user`), and what they type.
 SHOTS: dict[str, tuple[Shot, ...]] = {
     "lead": (
-        Shot("welcome", None, "Type help to see what I can do"),
+        Shot("greeting", None, "Type help to see what I can do"),
+        # The inspection's welcome card (issue 9): in the emulator the channel's first post
+        # cannot be made (its Graph channel is not an emulator channel), so it is asked for.
+        Shot("welcome", "welcome", "Required documents (8)"),
         Shot("help", "help", "What I can do"),
         Shot("status", "status", "Status: Harbour View"),
         Shot("checklist", "checklist", "Data Nov.xlsx"),
