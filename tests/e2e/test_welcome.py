@@ -116,3 +116,12 @@ async def test_when_the_welcome_post_fails_the_lead_is_told_to_type_welcome(
     assert "Inspection of Fostering Service" in text
     assert "Required documents (8)" in text
     assert "Mon 20 Apr 2026 to Fri 24 Apr 2026" in text
+
+
+async def test_welcome_in_a_group_chat(bot: BotHarness) -> None:
+    await bot.inspection()
+    # Everyone in the chat is in the inspection: the card is shown in the chat itself.
+    bot.connector.members.pop(OUTSIDER.teams_id)
+    sent = await bot.say("welcome", as_=LINK, where="groupChat")
+    assert sent[0].conversation_id == "19:group-chat@thread.v2"
+    assert "Required documents (8)" in content(sent[0])
