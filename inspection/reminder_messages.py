@@ -7,7 +7,7 @@ The card is Adaptive Card 1.5 JSON (plain data; bot/ only delivers it). Each dig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,14 +136,22 @@ def _digest(
     return Digest(message, items)
 
 
-def undelivered_lines(failures: Sequence[Any], *, limit: int = 10) -> list[str]:
+def undelivered_lines(
+    failures: Sequence[Any], *, names: Mapping[str, str] | None = None, limit: int = 10
+) -> list[str]:
     """For the lead inspector's `status`: reminders Teams did not take, newest first.
 
-    `failures` are `inspection.reminder_dispatch.OutboxEntry`s (status "failed").
+    `failures` are `inspection.reminder_dispatch.OutboxEntry`s (status "failed"); `names` maps
+    Entra object ids to the names people know (the inspection's members).
     """
     lines = []
     for entry in failures[:limit]:
-        who = "the channel" if entry.recipient == "channel" else entry.recipient.split(":", 1)[-1]
+        person = entry.recipient.split(":", 1)[-1]
+        who = (
+            "the channel"
+            if entry.recipient == "channel"
+            else (names or {}).get(person) or "a person no longer in the inspection"
+        )
         lines.append(
             f"Not delivered to {who} ({entry.due_on.strftime('%a %d %b')}, "
             f"{entry.attempts} attempt{'s' if entry.attempts != 1 else ''}): {entry.summary} "

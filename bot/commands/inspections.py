@@ -422,7 +422,9 @@ def register(router: Router, services: Services) -> None:
         # 6: reminders Teams would not take are kept as failed and shown to inspectors here.
         undelivered: list[str] = []
         if services.outbox is not None and turn.role in INSPECTOR_ROLES:
-            undelivered = undelivered_lines(await services.outbox.failures(inspection.stored_id))
+            names = {m.aad_object_id: m.display_name or m.role.label for m in inspection.members}
+            failures = await services.outbox.failures(inspection.stored_id)
+            undelivered = undelivered_lines(failures, names=names)
         return Reply(
             text="\n".join([summary, *undelivered]),
             card=status_card(

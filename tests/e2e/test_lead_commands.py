@@ -311,7 +311,7 @@ async def test_status_shows_inspectors_the_reminders_teams_would_not_take(
         due_on=date(2026, 3, 2),
         due_at=now,
         useful_until=now + timedelta(days=1),
-        recipient=Recipient.channel(inspection.stored_id),
+        recipient=Recipient.person(inspection.stored_id, LINK.aad_object_id),
         role="reminder",
         line="Required documents are due in 5 working days",
         step="in 5 working days",
@@ -326,5 +326,8 @@ async def test_status_shows_inspectors_the_reminders_teams_would_not_take(
 
     lead_view = content((await bot.say("status", where="channel"))[0])
     assert "Reminders not delivered" in lead_view and "502 Bad Gateway" in lead_view
+    # Named as people know them, not by their directory id.
+    assert f"Not delivered to {LINK.name}" in lead_view
+    assert LINK.aad_object_id not in lead_view
     link_view = content((await bot.say("status", as_=LINK))[0])
     assert "not delivered" not in link_view.lower()
