@@ -78,8 +78,10 @@ MAX_WAIVER_REASON = 500
 ASSESS_CONCURRENCY = 4
 # How long a kept checklist state may be served without asking the store (writes through this
 # process's store are seen at once; another process's within this many seconds), and how many
-# inspections' states are kept.
-STATE_CACHE_SECONDS = 30.0
+# inspections' states are kept. Two minutes: channel Files reach the checklist by a sync every
+# FILE_SYNC_MINUTES (5) when notifications are quiet, so the checklist is already minutes
+# behind the channel; a second instance's mapping or waiver shows here within two more.
+STATE_CACHE_SECONDS = 120.0
 STATE_CACHE_LIMIT = 1024
 # 7.2: the link officer uploads and says what is what; the lead inspector may waive.
 MAPPERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR, Role.INSPECTOR})
