@@ -92,7 +92,7 @@ async def test_reply_bodies_are_what_msrest_makes_without_its_walk_of_the_card()
     )
     fast = client.conversations._serialize
     assert type(fast) is not Serializer and fast is client._serialize
-    plain = Serializer(fast.dependencies)
+    plain = Serializer(fast.dependencies)  # type: ignore[no-untyped-call]
     card = {
         "type": "AdaptiveCard",
         "version": "1.5",
@@ -120,7 +120,7 @@ async def test_reply_bodies_are_what_msrest_makes_without_its_walk_of_the_card()
         reply, TurnContext.get_conversation_reference(incoming)
     )
     sent = fast.body(activity, "Activity")
-    assert sent == plain.body(activity, "Activity")
+    assert sent == plain.body(activity, "Activity")  # type: ignore[no-untyped-call]
     assert sent["attachments"][0]["content"] == card
     assert sent["channelData"]["when"] == "2026-03-02T09:30:00.000Z"  # still msrest's
     await authentication.close()
