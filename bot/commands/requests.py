@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -484,18 +485,24 @@ def register(router: Router, services: Services) -> None:
         accepted = await requests().accept(turn.inspection_id, _ref(turn.args), person(turn))
         return Reply(text=f"{accepted.ref} is accepted and closed.", card=card_for(turn, accepted))
 
-    @router.action("request_close", roles=INSPECTOR_ROLES)
-    async def close_from_card(turn: Turn) -> Reply:
+    async def change_from_card(
+        turn: Turn, change: Callable[..., Awaitable[InformationRequest]], done: str
+    ) -> Reply:
+        """A card button's change, made only if the card still shows the request's current
+        version; the card is updated in place either way."""
         try:
-            accepted = await requests().accept(
+            changed = await change(
                 turn.inspection_id, turn.data_str("request"), person(turn),
                 expected_version=turn.data_int("version"),
             )  # fmt: skip
         except StaleRequest as stale:
             # Someone changed it since this card was posted: say so and show it as it is now.
             return Reply(text=str(stale), card=card_for(turn, stale.current), update=True)
-        return Reply(text=f"{accepted.ref} is accepted and closed.", card=card_for(turn, accepted),
-                     update=True)  # fmt: skip
+        return Reply(text=f"{changed.ref} {done}.", card=card_for(turn, changed), update=True)
+
+    @router.action("request_close", roles=INSPECTOR_ROLES)
+    async def close_from_card(turn: Turn) -> Reply:
+        return await change_from_card(turn, requests().accept, "is accepted and closed")
 
     @router.command(
         "follow up",
@@ -523,15 +530,7 @@ def register(router: Router, services: Services) -> None:
 
     @router.action("request_withdraw", roles=INSPECTOR_ROLES)
     async def withdraw_from_card(turn: Turn) -> Reply:
-        try:
-            withdrawn = await requests().withdraw(
-                turn.inspection_id, turn.data_str("request"), person(turn),
-                expected_version=turn.data_int("version"),
-            )  # fmt: skip
-        except StaleRequest as stale:
-            return Reply(text=str(stale), card=card_for(turn, stale.current), update=True)
-        return Reply(text=f"{withdrawn.ref} is withdrawn.", card=card_for(turn, withdrawn),
-                     update=True)  # fmt: skip
+        return await change_from_card(turn, requests().withdraw, "is withdrawn")
 
     @router.action("request_follow_up", roles=INSPECTOR_ROLES)
     async def follow_up_from_card(turn: Turn) -> Reply:
