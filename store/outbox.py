@@ -317,6 +317,13 @@ class SqlImprovementRepository:
                             text("SELECT pg_advisory_xact_lock(:cls, :id)"),
                             {"cls": _LOCK_CLASS + 1, "id": area.inspection_id},
                         )
+                    else:
+                        # SQLite: a no-op write takes the database's write lock before the
+                        # highest number is read, so concurrent adds queue instead of colliding.
+                        await session.execute(
+                            text("UPDATE inspections SET id = id WHERE id = :id"),
+                            {"id": area.inspection_id},
+                        )
                     highest = await session.scalar(
                         select(func.max(AreaForImprovementRow.number)).where(
                             AreaForImprovementRow.inspection_id == area.inspection_id
