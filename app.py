@@ -192,10 +192,9 @@ def _wire_graph(
     *,
     poll: bool = True,
 ) -> None:
-    """Microsoft Graph (GRAPH_TEAM_ID set), or the in-process emulator for local runs."""
-    from graph.client import GraphConfig, build_client
-    from graph.directory import GraphDirectory
-    from graph.notifications import notifications_routes, subscription_trigger
+    """Microsoft Graph (GRAPH_TEAM_ID set), or the in-process emulator for local runs.
+
+    msgraph (about 35 MB) is imported only when one of them is used (issue 7: memory)."""
     from store.files import SqlFileStore
 
     services.channel_name_pattern = settings.graph_channel_name_pattern
@@ -204,6 +203,11 @@ def _wire_graph(
     poller = _wire_file_sync(app, services, settings, files, poll=poll, local=bool(emulator_folder))
     if directory is not None:
         return
+    if emulator_folder is None and not settings.graph_team_id:
+        return
+    from graph.client import GraphConfig, build_client
+    from graph.directory import GraphDirectory
+
     if emulator_folder is not None:
         from graph.emulator import GraphEmulator, seed_local
 
@@ -226,8 +230,8 @@ def _wire_graph(
 
         app.cleanup_ctx.append(emulated)
         return
-    if not settings.graph_team_id:
-        return
+    from graph.notifications import notifications_routes, subscription_trigger
+
     config = GraphConfig.from_settings(settings)
     graph = GraphDirectory(build_client(config), files, config, clock=services.clock)
     services.directory = graph

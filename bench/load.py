@@ -337,9 +337,9 @@ async def start_server(kind: str, *args: str) -> Server:
             "pyinstrument",
             *os.environ.get("BENCH_PROFILE_ARGS", "").split(),  # e.g. --show-all
             "-r",
-            "text",
+            os.environ.get("BENCH_PROFILE_RENDERER", "text"),  # or pstats, speedscope, html
             "-o",
-            f"{profile}/{kind}-{port}.txt",
+            f"{profile}/{kind}-{port}.{os.environ.get('BENCH_PROFILE_RENDERER', 'text')}",
         ]
         if profile
         else []

@@ -11,16 +11,19 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.common import CliError, frameworks, iso_date, print_json, run, settings, with_database
-from graph.wiring import create_directory
 from inspection.clock import SystemClock
 from inspection.directory import ChannelSetup, ChannelSetupResult, SyncResult, channel_folders
 from inspection.inspections import InspectionService, channels_of_other_inspections
 from inspection.model import Inspection, InspectionStatus, Member, Role
 from store.database import Database
 from store.inspections import SqlInspectionRepository
+
+if TYPE_CHECKING:
+    from graph.directory import GraphDirectory
+    from settings import Settings
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,6 +66,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sync.set_defaults(handler=run(_sync_files))
 
 
+def _directory(config: Settings, database: Database) -> GraphDirectory:
+    """The Graph directory, imported here: `app` loads this module, and msgraph is large."""
+    from graph.wiring import create_directory
+
+    return create_directory(config, database)
+
+
 def _members(args: argparse.Namespace) -> tuple[Member, ...]:
     found = [
         Member(args.lead, Role.LEAD_INSPECTOR),
@@ -94,7 +104,7 @@ async def _setup_channel(args: argparse.Namespace) -> int:
     async def work(database: Database) -> int:
         repository = SqlInspectionRepository(database)
         inspection = await _inspection_for(args, repository, registry, members)
-        directory = create_directory(config, database)
+        directory = _directory(config, database)
 
         async def progress(message: str) -> None:
             sys.stderr.write(f"inspection-bot: {message}\n")
@@ -197,7 +207,7 @@ async def _sync_files(args: argparse.Namespace) -> int:
                 f"inspection {args.inspection} has no channel yet; run "
                 "`inspection-bot setup-channel` first"
             )
-        directory = create_directory(config, database)
+        directory = _directory(config, database)
         result = await directory.sync_files(args.inspection, inspection.channel)
         if args.json:
             print_json(_sync_json(result))

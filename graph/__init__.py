@@ -7,7 +7,8 @@ The only package that imports msgraph / kiota / azure-identity. What it offers:
   `graph.wiring.create_directory(settings, database)`.
 - `graph.notifications`: `notifications_routes(trigger, client_state)` for
   `POST /api/notifications`, `subscription_trigger(...)`, `SubscriptionManager` (subscribe,
-  `renew_due`), and `sync_inspection_files(...)`, the polling job.
+  `renew_due`).
+- `graph.sync_job.sync_inspection_files(...)`: the polling job (imports no msgraph).
 - `graph.emulator.GraphEmulator`: a Graph-compatible aiohttp server on 127.0.0.1 (port 0),
   channel files kept in a local folder; `python -m graph.emulator --folder DIR --port 0`.
 - `graph.client`: settings -> `GraphConfig`, credentials, `build_client`.

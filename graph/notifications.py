@@ -25,10 +25,11 @@ from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import GraphConfig, send_json
 from graph.errors import ErrorPolicy
+from graph.sync_job import SyncListener, sync_inspection_files
 from inspection.clock import Clock
-from inspection.directory import Directory, Subscription, SyncResult
+from inspection.directory import Directory, Subscription
 from inspection.errors import ConfigurationError, InspectionError, NotFound
-from inspection.model import Channel, Inspection
+from inspection.model import Channel
 from inspection.repository import InspectionRepository
 from store.files import SqlFileStore, StoredSubscription
 
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 NOTIFICATIONS_PATH = "/api/notifications"
 # Called with a subscription id; runs (or schedules) the delta sync it stands for.
 SyncTrigger = Callable[[str], Awaitable[None]]
-# Told about every completed sync (the checklist reacts to the changes).
-SyncListener = Callable[[Inspection, SyncResult], Awaitable[None]]
 MAX_BODY = 1_000_000
 
 
@@ -150,26 +149,6 @@ def notifications_routes(
     shutdown: `app.on_cleanup.append(lambda _: receiver.coalescer.close())`)."""
     receiver = NotificationReceiver(trigger, client_state, settle_seconds=settle_seconds)
     return receiver.routes(path), receiver
-
-
-async def sync_inspection_files(
-    directory: Directory,
-    inspections: InspectionRepository,
-    inspection_id: int,
-    listeners: Sequence[SyncListener] = (),
-) -> SyncResult | None:
-    """One delta sync for an inspection (the scheduler's polling job, and notifications).
-
-    Returns None when the inspection has no channel files yet (nothing to sync).
-    """
-    inspection = await inspections.get(inspection_id)
-    channel = inspection.channel
-    if channel is None or not channel.drive_id or not channel.folder_id:
-        return None
-    result = await directory.sync_files(inspection_id, channel)
-    for listener in listeners:
-        await listener(inspection, result)
-    return result
 
 
 def subscription_trigger(

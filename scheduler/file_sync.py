@@ -1,7 +1,7 @@
 """Polling the inspection channels' Files: the fallback for Graph change notifications (issue 3).
 
 Every few minutes, for each open inspection whose channel Files are set up, run one delta sync
-(`graph.notifications.sync_inspection_files`) and hand it to the listeners (the checklist). An
+(`graph.sync_job.sync_inspection_files`) and hand it to the listeners (the checklist). An
 inspection is skipped while change notifications are on for it (a live subscription) and a
 sync ran recently; notifications can be lost, so a sync still runs once that goes stale.
 
@@ -23,7 +23,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from graph.notifications import SyncListener, sync_inspection_files
+from graph.sync_job import SyncListener, sync_inspection_files
 from inspection.directory import SyncResult
 from inspection.errors import InspectionError
 from inspection.intake import IntakeResult

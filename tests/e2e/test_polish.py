@@ -219,8 +219,9 @@ async def test_matplotlib_warms_up_in_the_background_at_start(
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
-async def test_matplotlib_is_not_loaded_at_start_by_default(tmp_path: Path) -> None:
-    """Issue 7: matplotlib stays out of the process until the first timeline picture."""
+async def test_heavy_libraries_are_not_loaded_at_start_by_default(tmp_path: Path) -> None:
+    """Issue 7 (memory): matplotlib stays out of the process until the first timeline picture,
+    python-docx and openpyxl until a file is made, msgraph unless Graph is configured."""
     code = (
         "import sys\n"
         "from app import create_app\n"
@@ -228,7 +229,7 @@ async def test_matplotlib_is_not_loaded_at_start_by_default(tmp_path: Path) -> N
         f"settings = load_settings(DATABASE_URL='sqlite+aiosqlite:///{tmp_path / 'cold.db'}',"
         " MicrosoftAppId='', MicrosoftAppPassword='', GRAPH_TEAM_ID='')\n"
         "create_app(settings, scheduler=False)\n"
-        "heavy = {'matplotlib', 'docx', 'openpyxl'} & set(sys.modules)\n"
+        "heavy = {'matplotlib', 'docx', 'openpyxl', 'msgraph', 'kiota_http'} & set(sys.modules)\n"
         "assert not heavy, heavy\n"
     )
     process = await asyncio.create_subprocess_exec(

@@ -6,7 +6,7 @@ import asyncio
 
 from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
-from graph.notifications import sync_inspection_files
+from graph.sync_job import sync_inspection_files
 from inspection.directory import SyncResult
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
