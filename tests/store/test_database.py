@@ -1,0 +1,100 @@
+"""store.database on SQLite: commits and rollbacks reach SQLite only when a transaction is open."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+
+from store.database import Database
+
+
+@pytest.fixture
+def driver_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every COMMIT and ROLLBACK sent to an aiosqlite connection's thread."""
+    calls: list[str] = []
+    commit, rollback = aiosqlite.Connection.commit, aiosqlite.Connection.rollback
+
+    async def counted_commit(self: aiosqlite.Connection) -> None:
+        calls.append("commit")
+        await commit(self)
+
+    async def counted_rollback(self: aiosqlite.Connection) -> None:
+        calls.append("rollback")
+        await rollback(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", counted_commit)
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counted_rollback)
+    yield calls
+
+
+async def _table(database: Database) -> None:
+    async with database.session() as session:
+        await session.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+
+
+async def _bodies(path: Path) -> list[str]:
+    other = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with other.session() as session:
+            return list((await session.execute(text("SELECT body FROM notes"))).scalars())
+    finally:
+        await other.dispose()
+
+
+async def test_a_read_only_session_sends_no_commit_or_rollback(
+    tmp_path: Path, driver_calls: list[str]
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'lean.db'}")
+    try:
+        await _table(database)
+        driver_calls.clear()
+        async with database.session() as session:
+            await session.execute(text("SELECT count(*) FROM notes"))
+        assert driver_calls == []
+    finally:
+        await database.dispose()
+
+
+async def test_a_write_is_committed_and_a_failed_one_rolled_back(
+    tmp_path: Path, driver_calls: list[str]
+) -> None:
+    path = tmp_path / "lean.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await _table(database)
+        driver_calls.clear()
+        async with database.session() as session:
+            await session.execute(text("INSERT INTO notes (body) VALUES ('kept')"))
+        assert driver_calls == ["commit"]
+        assert await _bodies(path) == ["kept"]
+
+        driver_calls.clear()
+        with pytest.raises(RuntimeError):
+            async with database.session() as session:
+                await session.execute(text("INSERT INTO notes (body) VALUES ('lost')"))
+                raise RuntimeError("the handler failed half-way")
+        assert driver_calls == ["rollback"]
+        assert await _bodies(path) == ["kept"]
+    finally:
+        await database.dispose()
+
+
+async def test_statements_are_still_cached(tmp_path: Path) -> None:
+    """A dialect subclass that forgets `supports_statement_cache` compiles every statement."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'lean.db'}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # SQLAlchemy warns when caching is off
+            await _table(database)
+            for _ in range(2):
+                async with database.session() as session:
+                    await session.execute(text("SELECT count(*) FROM notes"))
+        assert database.engine.dialect.supports_statement_cache
+        assert database.engine.dialect.name == "sqlite"
+    finally:
+        await database.dispose()
