@@ -147,7 +147,8 @@ def _file_columns(assessment: FileAssessment) -> dict[str, Any]:
     }
 
 
-def _assessment(row: ChecklistFileRow) -> FileAssessment:
+def _assessment(row: Any) -> FileAssessment:
+    """From a checklist_files row (an ORM object or a plain row: the same names)."""
     return FileAssessment(
         file=DocumentFile(
             file_id=row.file_id,
@@ -199,8 +200,9 @@ class SqlChecklistStore:
     async def load(self, inspection_id: int) -> ChecklistRecords:
         records = ChecklistRecords()
         async with self._db.session() as session:
-            for row in await session.scalars(
-                select(ChecklistFileRow)
+            # Plain rows, not ORM objects: an inspection has hundreds of files (issue 7).
+            for row in await session.execute(
+                select(ChecklistFileRow.__table__)
                 .where(ChecklistFileRow.inspection_id == inspection_id)
                 .order_by(ChecklistFileRow.id)
             ):
