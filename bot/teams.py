@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -92,7 +92,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self._retry_base = retry_base_seconds
         # conversation id -> what was last saved and when, so an unchanged reference isn't
         # rewritten on every turn.
-        self._saved: dict[str, tuple[ConversationRef, float]] = {}
+        self._saved: dict[str, _Saved] = {}
         # conversation id -> (Entra ids of its members, when listed)
         self._members: dict[str, tuple[frozenset[str], float]] = {}
         # conversation id -> when the greeting was sent there, and which event sent it
@@ -116,19 +116,21 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
                 await self.dialogs.save(turn_context)
 
     async def _remember(self, activity: Activity, *, force: bool = False) -> None:
-        ref = conversation_ref(activity)
-        if ref is None:
+        if not activity.conversation or not activity.conversation.id or not activity.service_url:
             return
-        cached = self._saved.get(ref.conversation_id)
+        key = _reference_key(activity)
+        cached = self._saved.get(root_conversation_id(activity))
         now = time.monotonic()
         # Unchanged references are rewritten now and then, so that a row removed by another
         # instance (or by hand) comes back without a restart.
-        if (
-            not force
-            and cached is not None
-            and cached[0] == ref
-            and now - cached[1] < RESAVE_SECONDS
-        ):
+        fresh = not force and cached is not None and now - cached.saved_at < RESAVE_SECONDS
+        if fresh and cached is not None and cached.key == key:
+            return  # the same inputs make the same reference: not even built (issue 7)
+        ref = conversation_ref(activity)
+        if ref is None:
+            return
+        if fresh and cached is not None and cached.ref == ref:
+            self._saved[ref.conversation_id] = _Saved(key, ref, cached.saved_at)
             return
         try:
             await self.services.conversations.save(ref)
@@ -136,7 +138,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             # Answering the user matters more; the next turn saves it again.
             log.warning("conversation reference not saved: database unavailable")
             return
-        self._saved[ref.conversation_id] = (ref, now)
+        self._saved[ref.conversation_id] = _Saved(key, ref, now)
 
     async def _greet(self, turn_context: TurnContext, event: str) -> None:
         """The welcome, once per install per conversation (see GREETING_WINDOW_SECONDS).
@@ -166,7 +168,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.services.conversations.forget(ref.conversation_id)
         if ref.team_id:
             await self.services.conversations.forget_team(ref.team_id)
-            for key in [k for k, v in self._saved.items() if v[0].team_id == ref.team_id]:
+            for key in [k for k, v in self._saved.items() if v.ref.team_id == ref.team_id]:
                 self._saved.pop(key, None)
         log.info("bot removed from a conversation", extra={"kind": ref.kind})
 
@@ -381,7 +383,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             reference=reference.serialize(),
         )
         await self.services.conversations.save(ref)
-        self._saved[channel_id] = (ref, time.monotonic())
+        self._saved[channel_id] = _Saved(None, ref, time.monotonic())
 
     # --- the one place that sends ------------------------------------------------------------
     async def send(
@@ -502,6 +504,40 @@ def root_conversation_id(activity: Activity) -> str:
     """A channel thread's id without ";messageid=...": the channel itself."""
     conversation_id = (activity.conversation.id if activity.conversation else None) or ""
     return conversation_id.split(";messageid=")[0]
+
+
+class _Saved(NamedTuple):
+    """A conversation reference this process stored, and what it was built from."""
+
+    key: tuple[object, ...] | None
+    ref: ConversationRef
+    saved_at: float
+
+
+def _model_key(model: object) -> tuple[tuple[str, object], ...] | None:
+    """A msrest model's own values, comparable and hashable, without serialising it."""
+    if model is None:
+        return None
+    return tuple(
+        (name, value if isinstance(value, (str, int, float, bool, type(None))) else repr(value))
+        for name, value in sorted(vars(model).items())
+    )
+
+
+def _reference_key(activity: Activity) -> tuple[object, ...]:
+    """Everything `conversation_ref` reads from the activity (the conversation by its root id,
+    since a channel message's id carries the message): equal keys, equal references."""
+    conversation = _model_key(activity.conversation)
+    return (
+        root_conversation_id(activity),
+        tuple(item for item in conversation or () if item[0] != "id"),
+        _model_key(activity.from_property),
+        _model_key(activity.recipient),
+        activity.service_url,
+        activity.channel_id,
+        activity.locale,
+        tuple(sorted(channel_data(activity).items())),
+    )
 
 
 def conversation_ref(activity: Activity) -> ConversationRef | None:

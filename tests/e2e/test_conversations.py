@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from inspection.conversations import ConversationRef
 from tests.fakes.teams import CHANNEL_ID, LINK, TEAM_ID, BotHarness, content
 from tests.payloads import load
 
@@ -115,3 +118,33 @@ async def test_a_second_install_event_greets_again(bot: BotHarness) -> None:
             sent += await bot.send(payload)  # type: ignore[arg-type]
         greetings = [s for s in sent if "Hello, I'm the inspection bot" in content(s)]  # type: ignore[arg-type]
         assert len(greetings) == 1
+
+
+async def test_an_unchanged_reference_is_written_once_and_a_changed_one_again(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 7: a turn whose reference is what was stored writes nothing (and does not build
+    it); a new service URL or a renamed person is written at once."""
+    store = bot.services.conversations
+    saved: list[str] = []
+    save = store.save
+
+    async def counted(ref: ConversationRef) -> None:
+        saved.append(ref.service_url)
+        await save(ref)
+
+    monkeypatch.setattr(store, "save", counted)
+    for _ in range(3):
+        await bot.say("help", where="channel")  # a new ;messageid= every time
+        await bot.say("help", as_=LINK)
+    assert len(saved) == 2
+
+    moved = bot.activity("help", as_=LINK)
+    moved["serviceUrl"] = bot.connector.url.rstrip("/") + "/moved/"
+    await bot.post(moved)
+    renamed = bot.activity("help", as_=LINK)
+    renamed["from"]["name"] = "Test Link (Acting)"
+    await bot.send(renamed)
+    assert len(saved) == 4 and saved[2].endswith("/moved/")
+    ref = await store.personal_for(LINK.aad_object_id)
+    assert ref is not None and ref.reference["user"]["name"] == "Test Link (Acting)"
