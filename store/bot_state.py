@@ -70,10 +70,9 @@ class SqlStorage(Storage):  # type: ignore[misc]
         if not keys:
             return {}
         wanted = [_check_key(key) for key in keys]
-        async with self._db.session() as session:
-            rows = (
-                await session.execute(select(BotStateRow).where(BotStateRow.key.in_(wanted)))
-            ).scalars()
+        table = BotStateRow.__table__
+        async with self._db.reading() as connection:
+            rows = (await connection.execute(select(table).where(table.c.key.in_(wanted)))).all()
             found: dict[str, Any] = {}
             for row in rows:
                 try:

@@ -115,9 +115,10 @@ class SqlConversationStore:
             )
 
     async def chosen_inspection(self, conversation_id: str) -> int | None:
-        async with self._db.session() as session:
-            row = await session.get(ConversationRow, conversation_id)
-            return row.inspection_id if row else None
+        table = ConversationRow.__table__
+        query = select(table.c.inspection_id).where(table.c.conversation_id == conversation_id)
+        async with self._db.reading() as connection:
+            return (await connection.execute(query)).scalar()
 
 
 def _ref(row: ConversationRow) -> ConversationRef:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -130,6 +131,20 @@ class Database:
         try:
             async with self.sessions() as session, session.begin():
                 yield session
+        except Exception as exc:
+            if _is_outage(exc):
+                log.warning("database unavailable", extra={"error": type(exc).__name__})
+                raise Unavailable(UNAVAILABLE_MESSAGE) from exc
+            raise
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for read-only Core queries, the ones every turn makes (issue 7: an ORM
+        session costs more than the query); rows come back as plain rows, nothing is written.
+        Outages become `Unavailable`, as with `session`."""
+        try:
+            async with self.engine.connect() as connection:
+                yield connection
         except Exception as exc:
             if _is_outage(exc):
                 log.warning("database unavailable", extra={"error": type(exc).__name__})

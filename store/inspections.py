@@ -27,19 +27,24 @@ class SqlInspectionRepository:
         # query per turn instead of three (issue 7: loading it was 12 % of a turn).
         self._kept: dict[int, Inspection] = {}
 
-    async def _fresh(self, session: AsyncSession, query: Any) -> list[Inspection]:
+    async def _fresh(self, query: Any) -> list[Inspection]:
         """The inspections whose (id, version) `query` selects, in its order: kept ones when
         their version is unchanged, the rest loaded (members and dates) in one go."""
-        found = (await session.execute(query)).all()
+        async with self._db.reading() as connection:
+            found = (await connection.execute(query)).all()
         missing = [row.id for row in found if _kept_version(self._kept, row.id) != row.version]
         if missing:
-            rows = list(
-                await session.scalars(select(InspectionRow).where(InspectionRow.id.in_(missing)))
-            )
-            if len(self._kept) + len(rows) > KEPT_INSPECTIONS:
+            async with self._db.session() as session:
+                rows = list(
+                    await session.scalars(
+                        select(InspectionRow).where(InspectionRow.id.in_(missing))
+                    )
+                )
+                loaded = await _load(session, rows)
+            if len(self._kept) + len(loaded) > KEPT_INSPECTIONS:
                 self._kept.clear()
-            for loaded in await _load(session, rows):
-                self._kept[loaded.stored_id] = loaded
+            for inspection in loaded:
+                self._kept[inspection.stored_id] = inspection
         return [self._kept[row.id] for row in found if row.id in self._kept]
 
     async def add(self, inspection: Inspection) -> Inspection:
@@ -55,8 +60,7 @@ class SqlInspectionRepository:
         query = select(InspectionRow.id, InspectionRow.version).where(
             InspectionRow.id == inspection_id
         )
-        async with self._db.session() as session:
-            found = await self._fresh(session, query)
+        found = await self._fresh(query)
         if not found:
             raise NotFound(f"there is no inspection {inspection_id}")
         return found[0]
@@ -80,8 +84,7 @@ class SqlInspectionRepository:
             .distinct()
             .order_by(InspectionRow.onsite_start, InspectionRow.id)
         )
-        async with self._db.session() as session:
-            return await self._fresh(session, query)
+        return await self._fresh(query)
 
     async def by_channel(self, channel_id: str) -> Inspection | None:
         query = (
@@ -90,8 +93,7 @@ class SqlInspectionRepository:
             .order_by(InspectionRow.id)
             .limit(1)
         )
-        async with self._db.session() as session:
-            found = await self._fresh(session, query)
+        found = await self._fresh(query)
         return found[0] if found else None
 
     async def update(self, inspection: Inspection) -> Inspection:

@@ -98,7 +98,8 @@ def _outbox_table() -> Table:
     return cast(Table, ReminderOutboxRow.__table__)
 
 
-def _entry(row: ReminderOutboxRow) -> OutboxEntry:
+def _entry(row: Any) -> OutboxEntry:
+    """From a reminder_outbox row (an ORM object or a plain row: the same names)."""
     status: OutboxStatus = row.status  # type: ignore[assignment]
     return OutboxEntry(
         key=row.key,
@@ -241,15 +242,15 @@ class SqlOutbox:
 
     async def failures(self, inspection_id: int) -> list[OutboxEntry]:
         query = (
-            select(ReminderOutboxRow)
+            select(ReminderOutboxRow.__table__)
             .where(
                 ReminderOutboxRow.inspection_id == inspection_id,
                 ReminderOutboxRow.status == "failed",
             )
             .order_by(ReminderOutboxRow.due_on.desc(), ReminderOutboxRow.id.desc())
         )
-        async with self._db.session() as session:
-            return [_entry(row) for row in (await session.scalars(query)).all()]
+        async with self._db.reading() as connection:
+            return [_entry(row) for row in (await connection.execute(query)).all()]
 
     async def entries(self, inspection_id: int) -> list[OutboxEntry]:
         query = (

@@ -273,8 +273,8 @@ class SqlRequestRepository:
             RequestRow.inspection_id == inspection_id,
             RequestRow.status.in_(sorted(s.value for s in WAITING_STATUSES)),
         )
-        async with self._db.session() as session:
-            waiting, overdue = (await session.execute(query)).one()
+        async with self._db.reading() as connection:
+            waiting, overdue = (await connection.execute(query)).one()
         return int(waiting or 0), int(overdue or 0)
 
     async def find_summaries(
@@ -290,8 +290,8 @@ class SqlRequestRepository:
         )
         if query.limit is not None:
             select_rows = select_rows.limit(query.limit)
-        async with self._db.session() as session:
-            rows = (await session.execute(select_rows)).all()
+        async with self._db.reading() as connection:
+            rows = (await connection.execute(select_rows)).all()
         return [
             InformationRequest(
                 inspection_id=inspection_id,
