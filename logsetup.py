@@ -20,10 +20,10 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import random
 import re
 import sys
 import traceback
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -103,7 +103,9 @@ _secrets: list[str] = []
 
 # --- context ------------------------------------------------------------------------------------
 def new_request_id() -> str:
-    return uuid.uuid4().hex[:16]
+    """16 hex digits to tie log lines together: unique enough, not a secret, so no system
+    call for randomness on every request (issue 7 profile: uuid4 was 1.5 % of a turn)."""
+    return f"{random.getrandbits(64):016x}"
 
 
 @contextmanager
