@@ -124,3 +124,81 @@ async def test_reply_bodies_are_what_msrest_makes_without_its_walk_of_the_card()
     assert sent["attachments"][0]["content"] == card
     assert sent["channelData"]["when"] == "2026-03-02T09:30:00.000Z"  # still msrest's
     await authentication.close()
+
+
+async def test_reply_bodies_written_from_the_attribute_map_equal_msrests(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 7: a reply made of models is written directly; any other shape goes through
+    msrest. Either way the body is exactly msrest's."""
+    from datetime import UTC, datetime
+
+    from botbuilder.core import CardFactory, MessageFactory
+    from botbuilder.schema import (
+        Activity,
+        ActivityTypes,
+        CardAction,
+        ChannelAccount,
+        ConversationAccount,
+        Mention,
+        SuggestedActions,
+        TextFormatTypes,
+    )
+    from botframework.connector.auth import ClaimsIdentity
+    from msrest.serialization import Serializer
+
+    _adapter, authentication = build_adapter(load_settings(MicrosoftAppId=""))
+    client = await authentication.create_connector_factory(ClaimsIdentity({}, True)).create(
+        "http://127.0.0.1:1/", None
+    )
+    fast = client.conversations._serialize
+    plain = Serializer(fast.dependencies)  # type: ignore[no-untyped-call]
+    plain.client_side_validation = False
+    slow_calls: list[str] = []
+    slow_body = Serializer.body
+
+    def counted(self: Serializer, data: object, data_type: str, **kwargs: object) -> object:
+        if self is fast:
+            slow_calls.append(data_type)
+        return slow_body(self, data, data_type, **kwargs)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(Serializer, "body", counted)
+
+    def addressed(activity: Activity) -> Activity:
+        activity.from_property = ChannelAccount(id="28:bot", name="Inspection bot")
+        activity.recipient = ChannelAccount(id="29:user", name="User", aad_object_id="aad-1")
+        activity.conversation = ConversationAccount(
+            id="19:c@thread.tacv2", conversation_type="channel", is_group=True, tenant_id="t1"
+        )
+        activity.service_url = "http://127.0.0.1:1/"
+        activity.channel_id = "msteams"
+        activity.reply_to_id = "m-1"
+        activity.input_hint = "acceptingInput"
+        return activity
+
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "x"}]}
+    with_card = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    with_card.summary = "1 open"
+    mention = MessageFactory.text("<at>User</at> please look")
+    mention.text_format = TextFormatTypes.xml
+    mention.entities = [Mention(mentioned=ChannelAccount(id="29:user", name="User"), text="u")]
+    suggested = MessageFactory.text("Pick one")
+    suggested.suggested_actions = SuggestedActions(
+        actions=[CardAction(type="imBack", title="Yes", value="yes")], to=["29:user"]
+    )
+    typed = Activity(type=ActivityTypes.message, text="plain", locale="en-GB")
+    typed.timestamp = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    typed.channel_data = {"notification": {"alert": True}, "when": typed.timestamp}
+    typed.value = {"verb": "refresh", "n": [1, 2.5, None]}
+    fast_ones = [with_card, mention, suggested, typed]
+    for activity in fast_ones:
+        addressed(activity)
+        assert fast.body(activity, "Activity") == plain.body(activity, "Activity")  # type: ignore[no-untyped-call]
+    assert slow_calls == []
+
+    # A dict where a model goes is rebuilt by msrest, as before.
+    odd = addressed(MessageFactory.text("odd"))
+    odd.recipient = {"id": "29:user", "name": "User"}  # type: ignore[assignment]
+    assert fast.body(odd, "Activity") == plain.body(odd, "Activity")  # type: ignore[no-untyped-call]
+    assert slow_calls == ["Activity"]
+    await authentication.close()
