@@ -16,6 +16,7 @@ on one shared `aiohttp.ClientSession`.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import aiohttp
@@ -44,14 +45,22 @@ class SharedSession:
 
     def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # trust_env: honour HTTPS_PROXY and friends, as requests did.
-            self._session = aiohttp.ClientSession(trust_env=True)
+            # A proxy in the environment is honoured, as requests did. Only then: trusting
+            # the environment also makes aiohttp read ~/.netrc in a thread on every request.
+            self._session = aiohttp.ClientSession(trust_env=_proxy_configured())
         return self._session
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+
+def _proxy_configured() -> bool:
+    return any(
+        os.environ.get(name)
+        for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY")
+    )
 
 
 class _Answer(HTTPClientResponse):  # type: ignore[misc]

@@ -122,3 +122,18 @@ async def test_closing_the_adapter_closes_the_shared_session(
     assert not session.closed
     await authentication.close()
     assert session.closed
+
+
+async def test_the_environment_is_trusted_only_when_a_proxy_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With trust_env aiohttp reads ~/.netrc in a thread on every request (issue 7); it is
+    needed only to honour a proxy, as requests did."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    direct, proxied = SharedSession(), SharedSession()
+    assert not direct.get().trust_env
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert proxied.get().trust_env
+    await direct.close()
+    await proxied.close()
