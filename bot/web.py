@@ -19,6 +19,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
+from bot.activity_json import read_activity
 from bot.limits import TOO_DEEP, limit_violation
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
@@ -103,7 +104,7 @@ def messages_handler(
         if reason:
             return problem(400, reason)
         try:
-            activity = Activity().deserialize(body)
+            activity = read_activity(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return problem(400, "the body is not a Bot Framework activity")
         auth_header = request.headers.get("Authorization", "")
