@@ -98,3 +98,16 @@ async def test_statements_are_still_cached(tmp_path: Path) -> None:
         assert database.engine.dialect.name == "sqlite"
     finally:
         await database.dispose()
+
+
+async def test_sqlite_connections_keep_a_small_page_cache_and_wal(tmp_path: Path) -> None:
+    """Issue 7 (memory): every pooled connection gets the pragmas, however it was opened."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'lean.db'}")
+    try:
+        async with database.reading() as connection:
+            cache = (await connection.execute(text("PRAGMA cache_size"))).scalar()
+            journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
+            keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
+        assert (cache, journal, keys) == (-512, "wal", 1)
+    finally:
+        await database.dispose()
