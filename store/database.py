@@ -12,8 +12,6 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.dialects import registry
-from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -25,6 +23,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from inspection.errors import Unavailable
+from store import sqlite_driver
 
 log = logging.getLogger(__name__)
 
@@ -50,39 +49,6 @@ def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError))
-
-
-def _in_transaction(dbapi_connection: Any) -> bool:
-    """Whether SQLite has a transaction open on this connection (True when unsure)."""
-    try:
-        return bool(dbapi_connection.driver_connection.in_transaction)
-    except (AttributeError, ValueError):  # not an aiosqlite connection, or already closed
-        return True
-
-
-class LeanAiosqliteDialect(SQLiteDialect_aiosqlite):  # type: ignore[misc]
-    """SQLAlchemy's aiosqlite dialect, minus the commits and rollbacks that do nothing.
-
-    pysqlite opens a transaction only before a write, so a read-only session has nothing to
-    commit, and a connection going back to the pool after a commit has nothing to roll back;
-    SQLite's COMMIT and ROLLBACK are then no-ops. aiosqlite still sends each of them to the
-    connection's thread and back (issue 7: about 7 % of a turn's CPU under load). Skipping
-    them when `in_transaction` is false changes nothing else: every write still commits, every
-    failed transaction still rolls back."""
-
-    supports_statement_cache = True  # a subclass must say so again, or nothing is cached
-
-    def do_commit(self, dbapi_connection: Any) -> None:
-        if _in_transaction(dbapi_connection):
-            super().do_commit(dbapi_connection)  # type: ignore[no-untyped-call]
-
-    def do_rollback(self, dbapi_connection: Any) -> None:
-        if _in_transaction(dbapi_connection):
-            super().do_rollback(dbapi_connection)  # type: ignore[no-untyped-call]
-
-
-LEAN_SQLITE_DRIVER = "aiosqlite_lean"
-registry.register(f"sqlite.{LEAN_SQLITE_DRIVER}", __name__, LeanAiosqliteDialect.__name__)
 
 
 class Database:
@@ -113,7 +79,7 @@ class Database:
                 connect_args={"timeout": 5, "command_timeout": 30},
             )
         engine_url = (
-            parsed.set(drivername=f"sqlite+{LEAN_SQLITE_DRIVER}") if self.is_sqlite else parsed
+            parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}") if self.is_sqlite else parsed
         )
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if self.is_sqlite:

@@ -1,14 +1,17 @@
-"""store.database on SQLite: commits and rollbacks reach SQLite only when a transaction is open."""
+"""store.database and store/sqlite_driver.py on SQLite: one trip to aiosqlite's thread per
+query, commits and rollbacks only when a transaction is open, the pragmas on every connection."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from store.database import Database
 
@@ -109,5 +112,53 @@ async def test_sqlite_connections_keep_a_small_page_cache_and_wal(tmp_path: Path
             journal = (await connection.execute(text("PRAGMA journal_mode"))).scalar()
             keys = (await connection.execute(text("PRAGMA foreign_keys"))).scalar()
         assert (cache, journal, keys) == (-512, "wal", 1)
+    finally:
+        await database.dispose()
+
+
+async def test_a_query_is_one_trip_to_the_connections_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 7: open, execute, fetch and close in one trip (SQLAlchemy's adapter made four)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'lean.db'}")
+    try:
+        await _table(database)
+        trips: list[str] = []
+        queue = aiosqlite.Connection._execute
+
+        async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            trips.append(getattr(fn, "__name__", "?"))
+            return await queue(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+        async with database.reading() as connection:
+            rows = (await connection.execute(text("SELECT count(*) FROM notes"))).all()
+        assert rows == [(0,)]
+        assert len(trips) == 1
+    finally:
+        await database.dispose()
+
+
+async def test_row_counts_new_ids_batches_and_errors_come_back(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'lean.db'}")
+    try:
+        await _table(database)
+        async with database.session() as session:
+            first = await session.execute(text("INSERT INTO notes (body) VALUES ('a')"))
+            assert first.lastrowid == 1  # type: ignore[attr-defined]
+            await session.execute(
+                text("INSERT INTO notes (body) VALUES (:body)"),
+                [{"body": "b"}, {"body": "c"}, {"body": "d"}],
+            )
+            changed = await session.execute(text("UPDATE notes SET body = 'x' WHERE id > 2"))
+            assert changed.rowcount == 2  # type: ignore[attr-defined]
+            returned = await session.execute(
+                text("INSERT INTO notes (body) VALUES ('e') RETURNING id, body")
+            )
+            assert returned.all() == [(5, "e")]
+        with pytest.raises(IntegrityError):
+            async with database.session() as session:
+                await session.execute(text("INSERT INTO notes (id, body) VALUES (1, 'dup')"))
+        assert await _bodies(tmp_path / "lean.db") == ["a", "b", "x", "x", "e"]
     finally:
         await database.dispose()
