@@ -100,7 +100,7 @@ def _outbox_table() -> Table:
 
 def _entry(row: Any) -> OutboxEntry:
     """From a reminder_outbox row (an ORM object or a plain row: the same names)."""
-    status: OutboxStatus = row.status  # type: ignore[assignment]
+    status: OutboxStatus = row.status
     return OutboxEntry(
         key=row.key,
         inspection_id=row.inspection_id,
@@ -242,7 +242,7 @@ class SqlOutbox:
 
     async def failures(self, inspection_id: int) -> list[OutboxEntry]:
         query = (
-            select(ReminderOutboxRow.__table__)
+            select(_outbox_table())
             .where(
                 ReminderOutboxRow.inspection_id == inspection_id,
                 ReminderOutboxRow.status == "failed",
