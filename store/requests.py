@@ -292,27 +292,7 @@ class SqlRequestRepository:
             select_rows = select_rows.limit(query.limit)
         async with self._db.reading() as connection:
             rows = (await connection.execute(select_rows)).all()
-        return [
-            InformationRequest(
-                inspection_id=inspection_id,
-                number=row.number,
-                text=row.text,
-                asked_by=Person(row.asked_by_id, row.asked_by_name),
-                asked_at=row.asked_at,
-                due_on=row.due_on,
-                assignee=(
-                    Person(row.assignee_id, row.assignee_name or "") if row.assignee_id else None
-                ),
-                status=RequestStatus(row.status),
-                priority=Priority(row.priority),
-                theme=row.theme,
-                closed_at=row.closed_at,
-                updated_at=row.updated_at,
-                id=row.id,
-                version=row.version,
-            )
-            for row in rows
-        ]
+        return [InformationRequest(inspection_id=inspection_id, **_own_fields(row)) for row in rows]
 
     async def update(self, request: InformationRequest) -> InformationRequest:
         if request.id is None:
@@ -597,18 +577,8 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
         result.append(
             InformationRequest(
                 inspection_id=row.inspection_id,
-                number=row.number,
-                text=row.text,
-                asked_by=Person(row.asked_by_id, row.asked_by_name),
-                asked_at=row.asked_at,
-                due_on=row.due_on,
-                assignee=(
-                    Person(row.assignee_id, row.assignee_name or "") if row.assignee_id else None
-                ),
-                status=RequestStatus(row.status),
-                priority=Priority(row.priority),
+                **_own_fields(row),
                 child_refs=tuple(refs[row.id]),
-                theme=row.theme,
                 source=(
                     MessageSource(
                         row.source_message_id,
@@ -624,13 +594,28 @@ async def _load(session: AsyncSession, query: Any) -> list[InformationRequest]:
                 follow_ups=follow_ups,
                 notes=tuple(notes[row.id]),
                 history=tuple(history[row.id]),
-                closed_at=row.closed_at,
-                updated_at=row.updated_at,
-                id=row.id,
-                version=row.version,
             )
         )
     return result
+
+
+def _own_fields(row: Any) -> dict[str, Any]:
+    """The request's own columns (a `requests` row or a `_SUMMARY_COLUMNS` row) as fields."""
+    return {
+        "number": row.number,
+        "text": row.text,
+        "asked_by": Person(row.asked_by_id, row.asked_by_name),
+        "asked_at": row.asked_at,
+        "due_on": row.due_on,
+        "assignee": Person(row.assignee_id, row.assignee_name or "") if row.assignee_id else None,
+        "status": RequestStatus(row.status),
+        "priority": Priority(row.priority),
+        "theme": row.theme,
+        "closed_at": row.closed_at,
+        "updated_at": row.updated_at,
+        "id": row.id,
+        "version": row.version,
+    }
 
 
 __all__ = ["SqlRequestRepository"]
