@@ -3,8 +3,8 @@
 `Activity().deserialize(body)` builds a new msrest `Deserializer` and, for each of the 42
 attributes of every model in the activity, copies the attribute's description, runs two key
 extractors and dispatches on the declared type; under load that was about 6 % of a turn. Here
-each model class gets a plan once (attribute, JSON key, type) and a JSON object is read
-straight from it, giving the same models, values and additional properties. Anything the plan
+each model class gets a plan once (bot/model_plans.py) and a JSON object is read straight
+from it, giving the same models, values and additional properties. Anything the plan
 does not cover (flattened or escaped keys, read-only or constant attributes, polymorphic
 models, a value of an unexpected shape) is handed to msrest's own deserializer, for that value
 or for the whole activity; dates, enums, numbers and free-form objects always are.
@@ -17,10 +17,10 @@ from typing import Any
 from botbuilder.schema import Activity
 from msrest.serialization import Deserializer, Model
 
+from bot.model_plans import plan_of
+
 _MODELS = Activity._infer_class_models()
 _DESERIALIZER = Deserializer(_MODELS)  # type: ignore[no-untyped-call]
-Plan = tuple[tuple[tuple[str, str, str], ...], frozenset[str]]
-_PLANS: dict[object, Plan | None] = {}
 
 
 class _NotSimple(Exception):
@@ -43,39 +43,13 @@ def _with_msrest(body: dict[str, Any]) -> Activity:
     return activity
 
 
-def _plan(model: type[Model]) -> Plan | None:
-    if model not in _PLANS:
-        _PLANS[model] = _make_plan(model)
-    return _PLANS[model]
-
-
-def _make_plan(model: type[Model]) -> Plan | None:
-    if getattr(model, "_subtype_map", None):
-        return None  # msrest picks a subclass from a discriminator
-    validation: dict[str, Any] = getattr(model, "_validation", {}) or {}
-    if any(rule.get("readonly") or rule.get("constant") for rule in validation.values()):
-        return None
-    attributes = []
-    for attr, desc in model._attribute_map.items():
-        key, data_type = desc["key"], desc["type"]
-        if attr == "additional_properties":
-            if key != "":
-                return None  # a real "additionalProperties" field: msrest does no detection
-            continue
-        if not key or "." in key or "\\" in key:
-            return None
-        attributes.append((attr, key, data_type))
-    return tuple(attributes), frozenset(key for _attr, key, _type in attributes)
-
-
 def _model(model: type[Model], data: Any) -> Model:
-    plan = _plan(model)
+    plan = plan_of(model)
     if plan is None or type(data) is not dict:
         raise _NotSimple
-    attributes, known = plan
-    values = {attr: _value(data.get(key), data_type) for attr, key, data_type in attributes}
+    values = {attr: _value(data.get(key), data_type) for attr, key, data_type in plan.fields if key}
     made = model(**values)
-    extra = {key: data[key] for key in data.keys() - known}
+    extra = {key: data[key] for key in data.keys() - plan.keys}
     if extra:
         made.additional_properties = extra
     return made

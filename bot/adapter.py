@@ -31,6 +31,7 @@ from botframework.connector.auth import (
 from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 
 from bot.connector_http import SharedSession, send_over_aiohttp
+from bot.model_plans import plan_of
 from inspection.errors import ConfigurationError
 from settings import Settings
 
@@ -104,10 +105,10 @@ class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
 
     def _model_json(self, model: Model) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        plan = _plan(type(model))
+        plan = plan_of(type(model))
         if plan is None:
             raise _NotSimple
-        for attr, key, data_type in plan:
+        for attr, key, data_type in plan.fields:
             value = getattr(model, attr, None)
             if value is None:
                 continue  # msrest leaves unset attributes out
@@ -138,32 +139,6 @@ class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
 
 class _NotSimple(Exception):
     """This body needs msrest's full treatment."""
-
-
-_PLANS: dict[object, tuple[tuple[str, str, str], ...] | None] = {}
-
-
-def _plan(model: type[Model]) -> tuple[tuple[str, str, str], ...] | None:
-    """(attribute, JSON key, msrest type) to write for a model class; the key is "" for
-    additional properties. None for what msrest does differently: flattened or escaped keys,
-    read-only attributes."""
-    if model not in _PLANS:
-        _PLANS[model] = _make_plan(model)
-    return _PLANS[model]
-
-
-def _make_plan(model: type[Model]) -> tuple[tuple[str, str, str], ...] | None:
-    plan = []
-    validation: dict[str, Any] = getattr(model, "_validation", {}) or {}
-    for attr, desc in model._attribute_map.items():
-        key, data_type = desc["key"], desc["type"]
-        if attr == "additional_properties" and key == "":
-            plan.append((attr, "", data_type))
-            continue
-        if "." in key or "\\" in key or validation.get(attr, {}).get("readonly"):
-            return None
-        plan.append((attr, key, data_type))
-    return tuple(plan)
 
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None))
