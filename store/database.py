@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,18 @@ def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     return isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError))
+
+
+@contextmanager
+def _outage_is_unavailable() -> Iterator[None]:
+    """A lost database becomes `Unavailable`, with a message a user can act on."""
+    try:
+        yield
+    except Exception as exc:
+        if _is_outage(exc):
+            log.warning("database unavailable", extra={"error": type(exc).__name__})
+            raise Unavailable(UNAVAILABLE_MESSAGE) from exc
+        raise
 
 
 class Database:
@@ -96,28 +108,18 @@ class Database:
 
         A lost database becomes `Unavailable` with a message a user can act on.
         """
-        try:
+        with _outage_is_unavailable():
             async with self.sessions() as session, session.begin():
                 yield session
-        except Exception as exc:
-            if _is_outage(exc):
-                log.warning("database unavailable", extra={"error": type(exc).__name__})
-                raise Unavailable(UNAVAILABLE_MESSAGE) from exc
-            raise
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for read-only Core queries, the ones every turn makes (issue 7: an ORM
         session costs more than the query); rows come back as plain rows, nothing is written.
         Outages become `Unavailable`, as with `session`."""
-        try:
+        with _outage_is_unavailable():
             async with self.engine.connect() as connection:
                 yield connection
-        except Exception as exc:
-            if _is_outage(exc):
-                log.warning("database unavailable", extra={"error": type(exc).__name__})
-                raise Unavailable(UNAVAILABLE_MESSAGE) from exc
-            raise
 
     async def ping(self) -> None:
         """Raises Unavailable unless a trivial query answers."""
