@@ -20,6 +20,8 @@ Everything else is SQLAlchemy's aiosqlite dialect.
 from __future__ import annotations
 
 import collections
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects import registry
@@ -62,14 +64,28 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):  # type: ignore[misc]
         self._rows = collections.deque()
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        def execute(cursor: sqlite3.Cursor) -> list[Any] | None:
+            if parameters is None:
+                cursor.execute(operation)
+            else:
+                cursor.execute(operation, parameters)
+            return cursor.fetchall() if cursor.description else None
+
+        await self._one_trip(execute)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        def execute_many(cursor: sqlite3.Cursor) -> None:
+            cursor.executemany(operation, seq_of_parameters)
+
+        await self._one_trip(execute_many)
+
+    async def _one_trip(self, work: Callable[[sqlite3.Cursor], list[Any] | None]) -> None:
+        """Open a cursor, do `work`, keep what SQLAlchemy reads, close it: one trip."""
+
         def run() -> tuple[Any, int, Any, list[Any] | None]:
             cursor = self._connection._conn.cursor()
             try:
-                if parameters is None:
-                    cursor.execute(operation)
-                else:
-                    cursor.execute(operation, parameters)
-                rows = cursor.fetchall() if cursor.description else None
+                rows = work(cursor)
                 return cursor.description, cursor.rowcount, cursor.lastrowid, rows
             finally:
                 cursor.close()
@@ -79,21 +95,6 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):  # type: ignore[misc]
         self._cursor = _Outcome(description, rowcount, lastrowid)  # type: ignore[assignment]
         if rows is not None:
             self._rows = collections.deque(rows)
-        return None
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
-        def run() -> tuple[Any, int, Any]:
-            cursor = self._connection._conn.cursor()
-            try:
-                cursor.executemany(operation, seq_of_parameters)
-                return cursor.description, cursor.rowcount, cursor.lastrowid
-            finally:
-                cursor.close()
-
-        async with self._adapt_connection._execute_mutex:
-            description, rowcount, lastrowid = await self._connection._execute(run)
-        self._cursor = _Outcome(description, rowcount, lastrowid)  # type: ignore[assignment]
-        return None
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):  # type: ignore[misc]
