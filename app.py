@@ -55,6 +55,7 @@ def create_app(
     from bot.cards.timeline_image import warm_up_context
     from bot.commands import build_router
     from bot.operations import mount_operations
+    from bot.sender import RetryPolicy, Sender, SendPolicy
     from bot.services import Services
     from bot.teams import InspectionBot
     from bot.web import BackgroundTurns, HealthCheck, health_handler, messages_handler
@@ -78,12 +79,14 @@ def create_app(
         conversations=SqlConversationStore(database),
         directory=directory,
     )
-    adapter, authentication = build_adapter(settings)
-    _domain_services(services, settings, adapter)
+    policy = SendPolicy(RetryPolicy(base_seconds=retry_base_seconds))
+    adapter, authentication = build_adapter(settings, policy)
+    sender = Sender(adapter, settings.microsoft_app_id)
+    services.sender = sender
+    _domain_services(services, settings, sender)
     router = build_router(services)
-    bot = InspectionBot(
-        router, services, retry_base_seconds=retry_base_seconds, dialogs=_dialogs(services)
-    )
+    dialogs = _dialogs(services, sender)
+    bot = InspectionBot(router, services, sender, dialogs=dialogs)
 
     app = web.Application(client_max_size=settings.bot_max_request_bytes)
     app[SERVICES] = services
@@ -125,7 +128,7 @@ def create_app(
     return app
 
 
-def _dialogs(services: Any) -> Any:
+def _dialogs(services: Any, sender: Any) -> Any:
     """Multi-turn dialogs with their state (and the router's follow-ups) in the database, so a
     conversation carries on after a restart and on any instance (dialogs/)."""
     from dialogs.runner import DialogRunner
@@ -135,9 +138,9 @@ def _dialogs(services: Any) -> Any:
                         services.clock)  # fmt: skip
 
 
-def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
+def _domain_services(services: Any, settings: Settings, sender: Any) -> None:
     """The request log, the checklist and the proactive notifier, on the shared database."""
-    from bot.notifier import AdapterPoster, TeamsNotifier
+    from bot.notifier import TeamsNotifier
     from inspection.checklist import InspectionChecklist
     from inspection.requests import RequestLog
     from store.checklist import SqlChecklistStore
@@ -156,14 +159,7 @@ def _domain_services(services: Any, settings: Settings, adapter: Any) -> None:
         SqlChecklistStore(database), services.frameworks, services.clock
     )
     services.outbox = SqlOutbox(database)
-    services.notifier = TeamsNotifier(
-        AdapterPoster(adapter, settings.microsoft_app_id),
-        services.conversations,
-        services.repository,
-    )
-    # The checklist card is updated in place through the adapter (bot/commands/checklist.py).
-    services.extras["bot_adapter"] = adapter
-    services.extras["bot_app_id"] = settings.microsoft_app_id
+    services.notifier = TeamsNotifier(sender, services.conversations, services.repository)
 
 
 def _wire_scheduler(

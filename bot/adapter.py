@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import requests
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
-    CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes
@@ -32,6 +31,7 @@ from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 
 from bot.connector_http import SharedSession, send_over_aiohttp
 from bot.model_plans import plan_of
+from bot.sender import PacedCloudAdapter, SendPolicy, say
 from inspection.errors import ConfigurationError
 from settings import Settings
 
@@ -265,7 +265,10 @@ def check_bot_settings(settings: Settings) -> None:
         )
 
 
-def build_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingAuthentication]:
+def build_adapter(
+    settings: Settings, policy: SendPolicy | None = None
+) -> tuple[PacedCloudAdapter, ReusingAuthentication]:
+    """The adapter every turn and every send runs through (sends under `policy`)."""
     check_bot_settings(settings)
     if settings.local_mode:
         log.warning(
@@ -276,16 +279,17 @@ def build_adapter(settings: Settings) -> tuple[CloudAdapter, ReusingAuthenticati
     authentication = ReusingAuthentication(
         ConfigurationBotFrameworkAuthentication(_Config(settings))
     )
-    adapter = CloudAdapter(authentication)
+    adapter = PacedCloudAdapter(authentication, policy or SendPolicy())
 
     async def on_error(context: TurnContext, error: Exception) -> None:
         # Handlers already turn user mistakes into replies; this is for everything else.
         log.error("unhandled error in a turn", exc_info=error)
         if context.activity is not None and context.activity.type == ActivityTypes.message:
             try:
-                await context.send_activity(
+                await say(
+                    context,
                     "Sorry, something went wrong on my side. Try again in a minute; if it keeps "
-                    "happening, tell your administrator."
+                    "happening, tell your administrator.",
                 )
             except Exception:  # the connector itself may be what failed
                 log.warning("could not send the apology", exc_info=True)

@@ -121,42 +121,14 @@ class ChecklistBoard:
         summary: str,
         card: dict[str, Any],
     ) -> bool:
-        adapter = self.services.extras.get("bot_adapter")
-        if adapter is None or inspection.channel is None:
+        sender = self.services.sender
+        if sender is None or inspection.channel is None:
             return False
         ref = await self.services.conversations.channel(inspection.channel.channel_id)
         if ref is None:
             return False
-        from botbuilder.core import TurnContext
-        from botbuilder.schema import ConversationReference
-
-        from bot.teams import to_activity
-
-        reference = ConversationReference().deserialize(ref.reference)
-        if reference.conversation is not None:
-            reference.conversation.id = conversation_id
-        if not reference.service_url:
-            reference.service_url = ref.service_url
-        activity = to_activity(Reply(text=summary, card=card))
-        activity.id = activity_id
-        failed: list[Exception] = []
-
-        async def callback(context: TurnContext) -> None:
-            try:
-                await context.update_activity(activity)
-            except Exception as exc:  # gone, too old: a new card is posted instead
-                failed.append(exc)
-
-        try:
-            await adapter.continue_conversation(
-                reference, callback, self.services.extras.get("bot_app_id", "")
-            )
-        except Exception as exc:
-            failed.append(exc)
-        if failed:
-            log.info("checklist card not updated in place (%s); posting anew", failed[0])
-            return False
-        return True
+        reply = Reply(text=summary, card=card)
+        return await sender.update_posted(ref, conversation_id, activity_id, reply)
 
     async def ask(
         self, inspection: Inspection, state: ChecklistState, questions: tuple[Question, ...]

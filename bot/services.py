@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.sender import Sender
 from inspection.checklist import InspectionChecklist
 from inspection.clock import Clock
 from inspection.directory import Directory
@@ -39,6 +40,8 @@ class Services:
     # The team new inspection channels are made in; None: the team the command was sent from.
     inspections_team_id: str | None = None
     notifier: Notifier | None = None
+    # Every outbound message (bot/sender.py); None only where no bot runs (package-app).
+    sender: Sender | None = None
     # None only where a command list is built without a running bot (package-app).
     checklist: InspectionChecklist | None = None
     requests: RequestLog | None = None

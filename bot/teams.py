@@ -1,57 +1,49 @@
-"""The Teams activity handler: activity in -> `Turn` -> router -> `Reply` -> activity out.
+"""The Teams activity handler: activity in -> `Turn` -> router -> `Reply` -> `bot.sender`.
 
-This is the one place that sends replies. It also stores a conversation reference on every
+It also stores a conversation reference on every
 turn and on install (so the scheduler can post after a restart), and forgets it on removal.
 """
 
 from __future__ import annotations
 
-import asyncio
-import html
 import logging
-import random
-import re
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
 from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
     ConversationAccount,
-    ConversationParameters,
     ConversationReference,
 )
-from msrest.exceptions import HttpOperationError
 
-import metrics
 from bot import cards
-from bot.router import (
-    UNAVAILABLE_REPLY,
-    Attachment,
-    ConversationKind,
-    Mention,
-    Reply,
-    Router,
-    Turn,
-    User,
+from bot.activities import (
+    attachments_of,
+    bot_removed,
+    channel_data,
+    conversation_kind,
+    conversation_ref,
+    execute_action_data,
+    message_action_data,
+    reference_key,
+    root_conversation_id,
+    strip_bot_mention,
 )
+from bot.router import UNAVAILABLE_REPLY, Reply, Router, Turn, User
+from bot.sender import Sender, SendError
 from bot.services import Services
 from dialogs.runner import DialogRunner
 from inspection.conversations import ConversationRef
 from inspection.errors import Unavailable
 
 log = logging.getLogger("bot.teams")
-T = TypeVar("T")
 
-# Teams throttles per conversation; these statuses are worth retrying (with backoff + jitter).
-RETRY_STATUSES = frozenset({412, 429, 502, 504})
-MAX_SEND_ATTEMPTS = 4
 RESAVE_SECONDS = 600.0
 MEMBERS_CACHE_SECONDS = 300.0
 MEMBERS_CACHE_SIZE = 5000
@@ -79,17 +71,18 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self,
         router: Router,
         services: Services,
+        sender: Sender,
         *,
-        retry_base_seconds: float = 0.5,
         dialogs: DialogRunner | None = None,
     ) -> None:
         self.router = router
         self.services = services
+        self.sender = sender
         # Multi-turn dialogs and the follow-up questions' state, in the database (dialogs/).
         self.dialogs = dialogs
         if dialogs is not None:
             dialogs.attach(self)
-        self._retry_base = retry_base_seconds
+            sender.on_dialog(dialogs.begin)
         # conversation id -> what was last saved and when, so an unchanged reference isn't
         # rewritten on every turn.
         self._saved: dict[str, _Saved] = {}
@@ -106,7 +99,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         elif activity.type in (
             ActivityTypes.conversation_update,
             ActivityTypes.installation_update,
-        ) and not _bot_removed(activity):
+        ) and not bot_removed(activity):
             # Install events always write: another instance may have forgotten this chat.
             await self._remember(activity, force=True)
         try:
@@ -118,7 +111,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _remember(self, activity: Activity, *, force: bool = False) -> None:
         if not activity.conversation or not activity.conversation.id or not activity.service_url:
             return
-        key = _reference_key(activity)
+        key = reference_key(activity)
         cached = self._saved.get(root_conversation_id(activity))
         now = time.monotonic()
         # Unchanged references are rewritten now and then, so that a row removed by another
@@ -157,7 +150,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if len(self._greeted) > MEMBERS_CACHE_SIZE:
             self._greeted.clear()
         self._greeted[key] = (now, event)
-        await self.send(turn_context, welcome_reply(turn_context.activity, self.router), None)
+        await self.sender.reply(turn_context, welcome_reply(turn_context.activity, self.router))
 
     async def _forget(self, activity: Activity) -> None:
         self._greeted.pop(root_conversation_id(activity), None)
@@ -180,13 +173,13 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             try:
                 await self.dialogs.load(turn_context)
             except Unavailable:
-                await turn_context.send_activity(UNAVAILABLE_REPLY)
+                await self.sender.say(turn_context, UNAVAILABLE_REPLY)
                 return
             turn = replace(turn, follow_ups=self.dialogs.follow_ups(turn_context))
             if await self.dialogs.continue_turn(turn_context, turn):
                 return
         reply = await self.router.dispatch(turn)
-        await self.send(turn_context, reply, turn.card_activity_id)
+        await self.sender.reply(turn_context, reply, turn.card_activity_id)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
         # 4.17: the base class's on_adaptive_card_invoke serialises twice under CloudAdapter
@@ -196,12 +189,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             return await self._message_action(turn_context)
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
-        value: dict[str, Any] = activity.value if isinstance(activity.value, dict) else {}
-        action: dict[str, Any] = _dict(value.get("action"))
-        data: dict[str, Any] = dict(_dict(action.get("data")))
-        verb = action.get("verb")
-        if isinstance(verb, str) and verb:
-            data["action"] = verb
+        data = execute_action_data(activity.value)
         turn = replace(self.to_turn(turn_context), data=data, text="")
         reply = await self.router.dispatch(turn)
         # A plain dict: the model's `value` only serialises objects, and Teams also accepts a
@@ -212,21 +200,20 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             "value": reply.card if reply.card is not None else (reply.text or "Done."),
         }
         for extra in reply.more:
-            await self.send(turn_context, extra, None)
+            await self.sender.reply(turn_context, extra)
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
     async def _message_action(self, turn_context: TurnContext) -> InvokeResponse:
         """A message action (e.g. "Log as information request" on a channel message): routed
         as the card action named by its commandId, with the message in `turn.data`. The reply
         text answers the action's dialog; a card in the reply is posted to the conversation."""
-        value = _dict(turn_context.activity.value)
-        data = message_action_data(value)
+        data = message_action_data(turn_context.activity.value)
         turn = replace(self.to_turn(turn_context), data=data, text="")
         reply = await self.router.dispatch(turn)
         if reply.card is not None:
-            await self.send(turn_context, Reply(text=reply.text, card=reply.card), None)
+            await self.sender.reply(turn_context, Reply(text=reply.text, card=reply.card))
         for extra in reply.more:
-            await self.send(turn_context, extra, None)
+            await self.sender.reply(turn_context, extra)
         body = {"task": {"type": "message", "value": (reply.text or "Done.")[:1000]}}
         return InvokeResponse(status=int(HTTPStatus.OK), body=body)
 
@@ -260,7 +247,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         text, mentions = strip_bot_mention(activity)
 
         async def progress(message: str) -> None:
-            await self.send(turn_context, Reply(text=message), None)
+            await self.sender.reply(turn_context, Reply(text=message))
 
         async def resolve_member(teams_id: str) -> Person | None:
             return await self._resolve_member(turn_context, teams_id)
@@ -306,7 +293,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if cached is not None and now - cached[1] < MEMBERS_CACHE_SECONDS:
             return cached[0]
         try:
-            members = await self._with_retry(lambda: TeamsInfo.get_members(turn_context))
+            members = await self.sender.read(lambda: TeamsInfo.get_members(turn_context))
         except Exception:  # fail closed: unknown audience means answer privately
             log.warning("could not list the conversation's members", exc_info=True)
             return None
@@ -318,9 +305,9 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
 
     async def _resolve_member(self, turn_context: TurnContext, teams_id: str) -> Person | None:
         try:
-            member = await self._with_retry(lambda: TeamsInfo.get_member(turn_context, teams_id))
-        except HttpOperationError as exc:
-            if _status(exc) == 404:
+            member = await self.sender.read(lambda: TeamsInfo.get_member(turn_context, teams_id))
+        except SendError as exc:
+            if exc.status == 404:
                 return None
             raise Unavailable(
                 "I couldn't look that person up in Teams just now; try again in a minute."
@@ -337,33 +324,10 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _post_to_channel(
         self, turn_context: TurnContext, team_id: str, channel_id: str, reply: Reply
     ) -> str | None:
-        """A new thread in another channel (adapter.create_conversation; TeamsInfo's helper
-        needs an app id)."""
-        activity = to_activity(reply)
-        parameters = ConversationParameters(
-            is_group=True,
-            channel_data={"channel": {"id": channel_id}, "team": {"id": team_id}},
-            activity=activity,
-        )
-        incoming = turn_context.activity
-        posted: dict[str, str | None] = {}
-
-        async def remember(context: TurnContext) -> None:
-            posted["id"] = context.activity.id if context.activity else None
-
-        await self._with_retry(
-            lambda: turn_context.adapter.create_conversation(
-                incoming.recipient.id if incoming.recipient else "",
-                remember,
-                parameters,
-                incoming.channel_id,
-                incoming.service_url,
-                None,
-            )
-        )
-        # The bot can post there, so the scheduler can too from now on: keep the reference.
-        await self._remember_channel(incoming, team_id, channel_id)
-        return posted.get("id")
+        """A new thread in another channel; from then on the scheduler can post there too."""
+        posted = await self.sender.open_channel_thread(turn_context, team_id, channel_id, reply)
+        await self._remember_channel(turn_context.activity, team_id, channel_id)
+        return posted
 
     async def _remember_channel(self, incoming: Activity, team_id: str, channel_id: str) -> None:
         tenant = channel_data(incoming).get("tenant_id")
@@ -385,264 +349,6 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.services.conversations.save(ref)
         self._saved[channel_id] = _Saved(None, ref, time.monotonic())
 
-    # --- the one place that sends ------------------------------------------------------------
-    async def send(
-        self, turn_context: TurnContext, reply: Reply, card_activity_id: str | None
-    ) -> None:
-        if reply.private:
-            await self._send_private(turn_context, reply)
-            return
-        target = reply.update_activity_id or (card_activity_id if reply.update else None)
-        if target and (reply.card is not None or reply.text is not None):
-            activity = to_activity(reply)
-            activity.id = target
-            try:
-                await self._with_retry(lambda: turn_context.update_activity(activity))
-            except HttpOperationError as exc:
-                # The card may be gone (deleted, too old): post it afresh instead.
-                log.warning("update in place failed; posting anew", extra={"status": _status(exc)})
-                await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
-        elif reply.card is not None or reply.text is not None:
-            await self._with_retry(lambda: turn_context.send_activity(to_activity(reply)))
-        if reply.dialog is not None:
-            await self._begin_dialog(turn_context, reply)
-        for extra in reply.more:
-            await self.send(turn_context, extra, None)
-
-    async def _begin_dialog(self, turn_context: TurnContext, reply: Reply) -> None:
-        start = reply.dialog
-        assert start is not None
-        activity = turn_context.activity
-        if self.dialogs is None or activity.from_property is None:
-            if start.instead:
-                await self._with_retry(lambda: turn_context.send_activity(start.instead))
-            return
-        await self.dialogs.begin(turn_context, start)
-
-    async def _send_private(self, turn_context: TurnContext, reply: Reply) -> None:
-        """Into the sender's personal chat with the bot (created if there is none yet)."""
-        incoming = turn_context.activity
-        sender = incoming.from_property
-        tenant = channel_data(incoming).get("tenant_id")
-        parameters = ConversationParameters(
-            is_group=False,
-            bot=incoming.recipient,
-            members=[ChannelAccount(id=sender.id if sender else "")],
-            tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}} if tenant else None,
-        )
-        public = replace(reply, private=False)
-
-        async def deliver(context: TurnContext) -> None:
-            # The new chat's first turn carries no sender; a dialog started there is theirs.
-            if context.activity.from_property is None:
-                context.activity.from_property = sender
-            await self.send(context, public, None)
-
-        try:
-            await self._with_retry(
-                lambda: turn_context.adapter.create_conversation(
-                    incoming.recipient.id if incoming.recipient else "",
-                    deliver,
-                    parameters,
-                    incoming.channel_id,
-                    incoming.service_url,
-                    None,
-                )
-            )
-        except HttpOperationError:
-            log.warning("could not open a personal chat", exc_info=True)
-            await turn_context.send_activity(
-                "I couldn't reach you in a personal chat. Open a chat with me in Teams and ask "
-                "there."
-            )
-
-    async def _with_retry(self, call: Callable[[], Awaitable[T]]) -> T:
-        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
-            try:
-                return await call()
-            except HttpOperationError as exc:
-                status = _status(exc)
-                if status not in RETRY_STATUSES or attempt == MAX_SEND_ATTEMPTS:
-                    raise
-                metrics.CONNECTOR_RETRIES.labels(status=str(status)).inc()
-                delay = _retry_after(exc) or self._retry_base * 2 ** (attempt - 1)
-                await asyncio.sleep(delay * (0.8 + 0.4 * random.random()))
-        raise AssertionError("unreachable")
-
-
-# --- helpers (pure functions of the activity) ------------------------------------------------
-def _bot_removed(activity: Activity) -> bool:
-    if activity.type == ActivityTypes.installation_update:
-        return (activity.action or "").startswith("remove")
-    bot_id = activity.recipient.id if activity.recipient else None
-    return any(member.id == bot_id for member in activity.members_removed or [])
-
-
-def conversation_kind(activity: Activity) -> ConversationKind:
-    kind = (activity.conversation.conversation_type if activity.conversation else None) or ""
-    if kind == "channel":
-        return "channel"
-    if kind == "groupChat":
-        return "groupChat"
-    return "personal"
-
-
-def channel_data(activity: Activity) -> dict[str, str]:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    found: dict[str, str] = {}
-    for key, out in (("channel", "channel_id"), ("team", "team_id"), ("tenant", "tenant_id")):
-        part = data.get(key)
-        if isinstance(part, dict) and isinstance(part.get("id"), str):
-            found[out] = part["id"]
-    if "tenant_id" not in found and activity.conversation and activity.conversation.tenant_id:
-        found["tenant_id"] = activity.conversation.tenant_id
-    return found
-
-
-def root_conversation_id(activity: Activity) -> str:
-    """A channel thread's id without ";messageid=...": the channel itself."""
-    conversation_id = (activity.conversation.id if activity.conversation else None) or ""
-    return conversation_id.split(";messageid=")[0]
-
-
-class _Saved(NamedTuple):
-    """A conversation reference this process stored, and what it was built from."""
-
-    key: tuple[object, ...] | None
-    ref: ConversationRef
-    saved_at: float
-
-
-def _model_key(model: object) -> tuple[tuple[str, object], ...] | None:
-    """A msrest model's own values, comparable and hashable, without serialising it."""
-    if model is None:
-        return None
-    return tuple(
-        (name, value if isinstance(value, (str, int, float, bool, type(None))) else repr(value))
-        for name, value in sorted(vars(model).items())
-    )
-
-
-def _reference_key(activity: Activity) -> tuple[object, ...]:
-    """Everything `conversation_ref` reads from the activity (the conversation by its root id,
-    since a channel message's id carries the message): equal keys, equal references."""
-    conversation = _model_key(activity.conversation)
-    return (
-        root_conversation_id(activity),
-        tuple(item for item in conversation or () if item[0] != "id"),
-        _model_key(activity.from_property),
-        _model_key(activity.recipient),
-        activity.service_url,
-        activity.channel_id,
-        activity.locale,
-        tuple(sorted(channel_data(activity).items())),
-    )
-
-
-def conversation_ref(activity: Activity) -> ConversationRef | None:
-    if not activity.conversation or not activity.conversation.id or not activity.service_url:
-        return None
-    kind = conversation_kind(activity)
-    channel = channel_data(activity)
-    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
-    root = root_conversation_id(activity)
-    if reference.conversation is not None:
-        reference.conversation.id = root
-    reference.activity_id = None
-    sender = activity.from_property
-    return ConversationRef(
-        conversation_id=root,
-        kind=kind,
-        service_url=activity.service_url,
-        tenant_id=channel.get("tenant_id"),
-        aad_object_id=(sender.aad_object_id if sender else None) if kind == "personal" else None,
-        channel_id=(channel.get("channel_id") or root) if kind == "channel" else None,
-        team_id=channel.get("team_id"),
-        reference=reference.serialize(),
-    )
-
-
-_AT = re.compile(r"<at[^>]*>(.*?)</at>", re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-
-
-def strip_bot_mention(activity: Activity) -> tuple[str, tuple[Mention, ...]]:
-    """The text without the bot's @mention, and the other people mentioned."""
-    text = activity.text or ""
-    bot_id = activity.recipient.id if activity.recipient else None
-    mentions: list[Mention] = []
-    for entity in activity.entities or []:
-        data = {
-            **(getattr(entity, "additional_properties", None) or {}),
-            "type": getattr(entity, "type", None),
-        }
-        if str(data.get("type", "")).lower() != "mention":
-            continue
-        mentioned = _dict(data.get("mentioned"))
-        markup = _str(data.get("text"))
-        who = _str(mentioned.get("id"))
-        if who and who == bot_id:
-            if markup:
-                text = text.replace(markup, " ")
-        elif who:
-            name = _str(mentioned.get("name"))
-            mentions.append(Mention(teams_id=who, name=name, text=markup or f"<at>{name}</at>"))
-    # Teams puts HTML entities in text ("&nbsp;"); a message sent as HTML may carry tags.
-    text = html.unescape(text).replace("\u00a0", " ")
-    if "<" in text and "</" in text and not _AT.search(text):
-        text = _TAGS.sub(" ", text)
-    return " ".join(text.split()), tuple(mentions)
-
-
-def attachments_of(activity: Activity) -> tuple[Attachment, ...]:
-    found: list[Attachment] = []
-    for item in activity.attachments or []:
-        content_type = item.content_type or ""
-        if content_type.startswith("text/html"):
-            continue  # Teams' copy of the message itself
-        content = item.content if isinstance(item.content, dict) else None
-        url = item.content_url or (content or {}).get("downloadUrl")
-        found.append(
-            Attachment(
-                name=item.name or "",
-                content_type=content_type,
-                content_url=url if isinstance(url, str) else None,
-                content=content,
-            )
-        )
-    return tuple(found)
-
-
-def message_action_data(value: dict[str, Any]) -> dict[str, Any]:
-    """The data a message action carries: its command id as the router action, and the
-    message it was used on (text without HTML, id, link, author)."""
-    payload = _dict(value.get("messagePayload"))
-    body = _dict(payload.get("body"))
-    content = _str(body.get("content"))
-    if _str(body.get("contentType")).lower() == "html" or ("<" in content and ">" in content):
-        content = re.sub(r"<br\s*/?>|</p>|</div>", "\n", content, flags=re.IGNORECASE)
-        content = html.unescape(_TAGS.sub("", content)).replace("\u00a0", " ")
-        content = "\n".join(line.strip() for line in content.splitlines()).strip()
-    user = _dict(_dict(payload.get("from")).get("user"))
-    return {
-        "action": _str(value.get("commandId")) or "message_action",
-        "message_text": content,
-        "message_id": _str(payload.get("id")),
-        "message_url": _str(payload.get("linkToMessage")),
-        "message_author_id": _str(user.get("aadObjectId") or user.get("id")),
-        "message_author_name": _str(user.get("displayName")),
-    }
-
-
-def to_activity(reply: Reply) -> Activity:
-    if reply.card is not None:
-        activity = MessageFactory.attachment(CardFactory.adaptive_card(reply.card))
-        if reply.text:
-            activity.summary = reply.text[:200]
-        return activity
-    return MessageFactory.text(reply.text or "")
-
 
 def welcome_reply(activity: Activity, router: Router) -> Reply:
     """The greeting when the bot joins a team, chat or personal scope. Teams gives bots no way
@@ -663,25 +369,9 @@ def welcome_reply(activity: Activity, router: Router) -> Reply:
     return Reply(text=" ".join(lines), card=cards.card(body, actions))
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+class _Saved(NamedTuple):
+    """A conversation reference this process stored, and what it was built from."""
 
-
-def _str(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _status(exc: HttpOperationError) -> int | None:
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    return int(status) if isinstance(status, int) else None
-
-
-def _retry_after(exc: HttpOperationError) -> float | None:
-    response = getattr(exc, "response", None)
-    headers: Any = getattr(response, "headers", None) or {}
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
-    try:
-        return min(float(value), 30.0) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    key: tuple[object, ...] | None
+    ref: ConversationRef
+    saved_at: float

@@ -39,6 +39,7 @@ from botbuilder.dialogs.prompts import (
 )
 from botbuilder.schema import ActionTypes, CardAction, HeroCard
 
+from bot.sender import say
 from inspection.errors import InspectionError, Unavailable
 from inspection.privacy import check_text
 from inspection.requests import (
@@ -129,9 +130,9 @@ def _friendly(step: Step) -> Step:
         try:
             return await step(context)
         except Unavailable as exc:
-            await context.context.send_activity(f"{exc} Nothing was recorded.")
+            await say(context.context, f"{exc} Nothing was recorded.")
         except InspectionError as exc:
-            await context.context.send_activity(f"{exc}. Nothing was recorded.".replace("..", "."))
+            await say(context.context, f"{exc}. Nothing was recorded.".replace("..", "."))
         return await context.end_dialog()
 
     return run
@@ -177,10 +178,11 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
             RequestQuery(statuses=frozenset(WAITING_STATUSES)),
         )
         if not waiting:
-            await step.context.send_activity(
+            await say(
+                step.context,
                 "There are no open information requests to answer. If your file is for the "
                 "document checklist, say which document it is, e.g. `this file is the staffing "
-                "return`."
+                "return`.",
             )
             return await step.end_dialog()
         if len(waiting) == 1:
@@ -302,8 +304,9 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
 
     async def _finish(self, step: WaterfallStepContext) -> DialogTurnResult:
         if not step.result:
-            await step.context.send_activity(
-                f"Nothing was recorded for {step.values['ref']}. Say `answer` when you're ready."
+            await say(
+                step.context,
+                f"Nothing was recorded for {step.values['ref']}. Say `answer` when you're ready.",
             )
             return await step.end_dialog()
         answer = {
@@ -330,9 +333,10 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         if not typed:
             return False
         if len(typed) > MAX_TEXT:
-            await prompt.context.send_activity(
+            await say(
+                prompt.context,
                 f"That answer is {len(typed):,} characters; keep it under {MAX_TEXT:,}, and put "
-                "the rest in a file."
+                "the rest in a file.",
             )
             return False
         findings = check_text(typed)
@@ -340,9 +344,10 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
             # 9.7: nothing is recorded until the person edits the text or confirms it.
             prompt.state["flagged"] = typed
             message = Precheck(tuple(findings)).message().split(" Edit the text")[0]
-            await prompt.context.send_activity(
+            await say(
+                prompt.context,
                 f"Not recorded yet. {message} Type the answer again without it, or say "
-                "`record anyway` to keep it as it is."
+                "`record anyway` to keep it as it is.",
             )
             return False  # the warning stands in for the retry prompt (the turn has responded)
         prompt.recognized.value = typed

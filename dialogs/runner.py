@@ -24,7 +24,8 @@ from botbuilder.dialogs import (
     DialogTurnStatus,
 )
 
-from bot.router import Attachment, DialogStart, Reply, Router, Turn, normalise
+from bot.router import Attachment, DialogStart, Router, Turn, normalise
+from bot.sender import Sender, say
 from dialogs.answer_request import DIALOG_ID as ANSWER_DIALOG
 from dialogs.answer_request import TEXT, AnswerRequestDialog
 from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState, StoredFollowUps
@@ -51,9 +52,7 @@ class Host(Protocol):
 
     def to_turn(self, turn_context: TurnContext) -> Turn: ...
 
-    async def send(
-        self, turn_context: TurnContext, reply: Reply, card_activity_id: str | None
-    ) -> None: ...
+    sender: Sender
 
 
 class DialogRunner:
@@ -86,7 +85,7 @@ class DialogRunner:
             await self.state.save_changes(context)
         except InspectionError as exc:
             log.warning("conversation state not saved", extra={"error": type(exc).__name__})
-            await context.send_activity(str(exc))
+            await say(context, str(exc))
 
     def _active(self, context: TurnContext) -> bool:
         state = self.state.get(context) or {}
@@ -97,7 +96,7 @@ class DialogRunner:
         """Feed the message to the waiting dialog; False when the router should handle it."""
         if not self._active(context):
             if normalise(turn.text) in CANCEL_WORDS and await self.follow_ups(context).take():
-                await context.send_activity("OK, I've stopped waiting for that answer.")
+                await say(context, "OK, I've stopped waiting for that answer.")
                 return True
             return False
         if turn.data is not None:
@@ -113,15 +112,17 @@ class DialogRunner:
         about = f" to {ref}" if ref else ""
         if normalise(turn.text) in CANCEL_WORDS and not turn.attachments:
             await dialog_context.cancel_all_dialogs()
-            await context.send_activity(
-                f"Stopped. Nothing new was recorded{about}; anything recorded before is kept."
+            await say(
+                context,
+                f"Stopped. Nothing new was recorded{about}; anything recorded before is kept.",
             )
             return True
         interrupting = self._interruption(dialog_context, turn)
         if interrupting is not None:
             await dialog_context.cancel_all_dialogs()
-            await context.send_activity(
-                f"I've stopped the answer{about} (nothing was recorded) to do `{interrupting}`."
+            await say(
+                context,
+                f"I've stopped the answer{about} (nothing was recorded) to do `{interrupting}`.",
             )
             return False
         await self._touched.set(context, self._clock.now().isoformat())
@@ -201,7 +202,7 @@ class DialogRunner:
         data = {"action": ANSWER_DIALOG_ACTION, **answer}
         turn = replace(turn, text="", data=data, attachments=attachments, card_activity_id=None)
         reply = await host.router.dispatch(turn)
-        await host.send(context, reply, None)
+        await host.sender.reply(context, reply)
 
 
 def _instances(stack: list[DialogInstance]) -> list[DialogInstance]:

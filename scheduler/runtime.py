@@ -159,32 +159,13 @@ def attach(app: web.Application, reminders: ReminderScheduler) -> None:
     app.cleanup_ctx.append(lifecycle)
 
 
-def build_reminders(
-    services: Any,
-    settings: Any,
-    *,
-    adapter: Any = None,
-    notifier: Any = None,
-) -> ReminderScheduler:
-    """The dispatcher and scheduler from `bot.services.Services` and the settings.
-
-    The notifier is `services.notifier`, or `notifier`, or a `TeamsNotifier` over `adapter`.
-    """
-    from bot.notifier import AdapterPoster, TeamsNotifier
+def build_reminders(services: Any, settings: Any, *, notifier: Any) -> ReminderScheduler:
+    """The dispatcher and scheduler from `bot.services.Services` and the settings."""
     from inspection.checklist import InspectionChecklist
     from scheduler.sources import ChecklistServiceSource, StoreRequestSource
     from store.checklist import SqlChecklistStore
     from store.outbox import SqlImprovementRepository, SqlOutbox
 
-    chosen = notifier or services.notifier
-    if chosen is None:
-        if adapter is None:
-            raise ValueError("give the Bot Framework adapter or a notifier to send reminders")
-        chosen = TeamsNotifier(
-            AdapterPoster(adapter, settings.microsoft_app_id),
-            services.conversations,
-            services.repository,
-        )
     database = services.database
     checklist = InspectionChecklist(
         SqlChecklistStore(database), services.frameworks, services.clock
@@ -193,7 +174,7 @@ def build_reminders(
         inspections=services.repository,
         frameworks=services.frameworks,
         outbox=SqlOutbox(database),
-        notifier=chosen,
+        notifier=notifier,
         clock=services.clock,
         checklist=ChecklistServiceSource(checklist, services.repository),
         requests=StoreRequestSource(database),

@@ -15,7 +15,7 @@ from msrest.exceptions import ClientRequestError  # type: ignore[attr-defined]
 
 from bot.adapter import ReusingAuthentication, build_adapter
 from bot.connector_http import AiohttpSender, SharedSession, send_over_aiohttp
-from bot.teams import _retry_after, _status
+from bot.sender import send_error
 from settings import load_settings
 from tests.fakes.connector import FakeConnector
 
@@ -90,17 +90,17 @@ async def test_the_app_credentials_sign_every_call(connector: FakeConnector) -> 
 async def test_a_refusal_keeps_its_status_and_retry_after(
     authentication: ReusingAuthentication, connector: FakeConnector
 ) -> None:
-    """bot/teams.py and bot/notifier.py retry on these; they must survive the new sender."""
+    """bot/sender.py retries on these; they must survive the aiohttp transport."""
     client = await _client(authentication, connector.url)
     connector.fail_next(429, retry_after=3)
     with pytest.raises(ErrorResponseException) as refused:
         await client.conversations.send_to_conversation("a:chat-1", _reply("busy"))
-    assert _status(refused.value) == 429
-    assert _retry_after(refused.value) == 3.0
+    assert send_error(refused.value).status == 429
+    assert send_error(refused.value).retry_after == 3.0
     connector.fail_next(502)
     with pytest.raises(ErrorResponseException) as failed:
         await client.conversations.send_to_conversation("a:chat-1", _reply("bad gateway"))
-    assert _status(failed.value) == 502
+    assert send_error(failed.value).status == 502
 
 
 async def test_an_unreachable_connector_is_msrests_client_request_error(

@@ -28,15 +28,11 @@ class RecordedSleep:
 def reminders(harness: BotHarness, sleep: RecordedSleep) -> ReminderScheduler:
     """The real dispatcher and outbox, sending through the app's own adapter."""
     services = harness.services
-    assert isinstance(services.notifier, TeamsNotifier)
-    notifier = TeamsNotifier(
-        services.notifier._poster,  # the app's Bot Framework adapter
-        services.conversations,
-        services.repository,
-        sleep=sleep,
-        jitter=lambda: 0.5,
-    )
-    return build_reminders(services, load_settings(), notifier=notifier)
+    assert isinstance(services.notifier, TeamsNotifier) and services.sender is not None
+    # The app's one send policy, waiting on a recorded clock instead of the real one.
+    services.sender.policy.sleep = sleep
+    services.sender.policy.jitter = lambda: 0.5
+    return build_reminders(services, load_settings(), notifier=services.notifier)
 
 
 async def ready(harness: BotHarness) -> None:

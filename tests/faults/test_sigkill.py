@@ -261,7 +261,7 @@ async def seed_reminders(url: str, connector: FakeConnector) -> list[int]:
     bot would have stored (each channel, and the link officer's personal chat)."""
     from botbuilder.schema import Activity
 
-    from bot.teams import conversation_ref
+    from bot.activities import conversation_ref
     from store.conversations import SqlConversationStore
 
     database = Database(url)

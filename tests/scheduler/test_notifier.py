@@ -1,4 +1,5 @@
-"""TeamsNotifier: Teams' per-conversation limits, retries with backoff, Retry-After, failures.
+"""TeamsNotifier over the one sender's policy (bot/sender.py): Teams' per-conversation limits,
+retries with backoff, Retry-After, failures.
 
 Time is a fake: `sleep` moves a fake monotonic clock instead of waiting, so 300 messages
 "take" minutes of fake time and milliseconds of real time.
@@ -9,18 +10,18 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import pytest
 from botbuilder.schema import Activity
 
-from bot.notifier import (
+from bot.notifier import TeamsNotifier
+from bot.sender import (
     TEAMS_LIMITS,
-    AdapterPoster,
     ConversationPacer,
     RetryPolicy,
+    Sender,
     SendError,
-    TeamsNotifier,
+    SendPolicy,
 )
 from inspection.conversations import ConversationRef
 from inspection.errors import NotFound
@@ -54,6 +55,26 @@ class FakePoster:
             raise self.failures.pop(0)
         self.posted.append((self.time.now, ref.conversation_id, activity))
         return f"act-{len(self.posted)}"
+
+
+@dataclass
+class PacedPoster:
+    """A raw poster under the sender's policy, as `Sender.post` puts every connector call."""
+
+    policy: SendPolicy
+    raw: FakePoster
+
+    async def post(self, ref: ConversationRef, activity: Activity) -> str | None:
+        return await self.policy.deliver(ref.conversation_id, lambda: self.raw.post(ref, activity))
+
+
+def policy_for(time: FakeTime, retry: RetryPolicy | None = None) -> SendPolicy:
+    return SendPolicy(
+        retry or RetryPolicy(),
+        pacer=ConversationPacer(monotonic=time.monotonic, sleep=time.sleep),
+        sleep=time.sleep,
+        jitter=lambda: 0.5,
+    )
 
 
 class FakeConversations:
@@ -99,16 +120,15 @@ class FakeInspections:
 
 
 def notifier_for(
-    time: FakeTime, poster: Any, channel: Channel | None = None, **options: Any
+    time: FakeTime,
+    poster: FakePoster,
+    channel: Channel | None = None,
+    retry: RetryPolicy | None = None,
 ) -> TeamsNotifier:
     return TeamsNotifier(
-        poster,
+        PacedPoster(policy_for(time, retry), poster),
         FakeConversations(),
         FakeInspections(channel or Channel("team-1", "19:chan@thread.tacv2")),  # type: ignore[arg-type]
-        pacer=ConversationPacer(monotonic=time.monotonic, sleep=time.sleep),
-        sleep=time.sleep,
-        jitter=lambda: 0.5,
-        **options,
     )
 
 
@@ -212,10 +232,9 @@ async def test_no_conversation_says_what_to_do() -> None:
     assert delivery.status == DeliveryStatus.NO_CONVERSATION
     assert "open a chat with the bot" in delivery.detail
     no_channel = TeamsNotifier(
-        poster,
+        PacedPoster(policy_for(time), poster),
         FakeConversations(),
         FakeInspections(None),  # type: ignore[arg-type]
-        pacer=ConversationPacer(monotonic=time.monotonic, sleep=time.sleep),
     )
     delivery = await no_channel.send(message(Recipient.channel(1)))
     assert delivery.status == DeliveryStatus.NO_CONVERSATION
@@ -252,12 +271,17 @@ async def test_a_429_from_the_fake_connector_through_the_real_adapter() -> None:
     from settings import load_settings
     from tests.fakes.connector import FakeConnector
 
-    adapter, authentication = build_adapter(load_settings(MicrosoftAppId=""))
     time = FakeTime()
+    policy = SendPolicy(
+        pacer=ConversationPacer(monotonic=time.monotonic, sleep=time.sleep),
+        sleep=time.sleep,
+        jitter=lambda: 0.0,
+    )
+    adapter, authentication = build_adapter(load_settings(MicrosoftAppId=""), policy)
     try:
         async with FakeConnector() as connector:
             connector.fail_next(429, retry_after=3)
-            poster = AdapterPoster(adapter, "")
+            poster = Sender(adapter, "")
             conversations = FakeConversations()
             ref = ConversationRef(
                 "a:personal-lo-1",
@@ -277,9 +301,6 @@ async def test_a_429_from_the_fake_connector_through_the_real_adapter() -> None:
                 poster,
                 conversations,
                 FakeInspections(None),  # type: ignore[arg-type]
-                pacer=ConversationPacer(monotonic=time.monotonic, sleep=time.sleep),
-                sleep=time.sleep,
-                jitter=lambda: 0.0,
             )
             delivery = await notifier.send(message(Recipient.person(1, "lo-1")))
             assert delivery.status == DeliveryStatus.SENT, delivery.detail
