@@ -1,33 +1,241 @@
-"""Entry points: `create_app(settings)` builds the aiohttp application; `main()` is the CLI.
+"""The composition root: every service is built here, once, and handed to what uses it.
 
-Nothing happens at import time: the bot's modules (botbuilder, the database) are imported and
-built inside `create_app`, so the CLI's other commands start quickly.
+- `build_services(settings, ...)`: the database, the domain services, the one sender, the
+  Graph directory (or its in-process emulator), the checklist board, the file poller and the
+  reminder dispatcher, as one typed `bot.services.Services`.
+- `create_app(settings, ...)`: the aiohttp application around them: `POST /api/messages`
+  (the Teams app: one router for every activity kind), Graph's change notifications,
+  `/healthz`, `/readyz`, `/metrics`, and the jobs that start and stop with it.
+
+Nothing happens at import time; the command line is `cli/main.py`.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from cli import app_package, common, demo, documents, inspections, purge, requests, serve, timeline
-from cli import graph as graph_cli
-from cli import reminders as remind
-
 if TYPE_CHECKING:
+    from bot.services import Services
+    from graph.emulator import GraphEmulator
     from inspection.clock import Clock
     from inspection.directory import Directory
+    from inspection.notifier import Notifier
     from settings import Settings
+    from store.files import SqlFileStore
 
-# Each module adds its sub-commands; the order is the order in `--help`.
-COMMAND_MODULES = [timeline, inspections, serve, documents, purge, requests, app_package, remind]
-COMMAND_MODULES.append(graph_cli)  # setup-channel, sync-files (issue 3)
-COMMAND_MODULES.append(demo)  # inspection-bot demo (issue 8)
+
+@dataclass
+class _Graph:
+    """Microsoft Graph as configured: the directory, and what starts and stops with it."""
+
+    directory: Directory | None
+    files: SqlFileStore
+    emulator: GraphEmulator | None = None
+    notifications: bool = False
+    # The emulator's team, where local runs make their channels.
+    team_id: str | None = None
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    directory: Directory | None = None,
+    notifier: Notifier | None = None,
+    retry_base_seconds: float = 0.5,
+    graph_emulator: Path | None = None,
+    poll_files: bool = False,
+    scheduler: bool = False,
+) -> Services:
+    """Every service, built once (see `_build`)."""
+    services, _graph = _build(
+        settings,
+        clock=clock,
+        directory=directory,
+        notifier=notifier,
+        retry_base_seconds=retry_base_seconds,
+        graph_emulator=graph_emulator,
+        poll_files=poll_files,
+        scheduler=scheduler,
+    )
+    return services
+
+
+def _build(
+    settings: Settings,
+    *,
+    clock: Clock | None,
+    directory: Directory | None,
+    notifier: Notifier | None,
+    retry_base_seconds: float,
+    graph_emulator: Path | None,
+    poll_files: bool,
+    scheduler: bool,
+) -> tuple[Services, _Graph]:
+    """Every service, built once. `clock`, `directory` and `notifier` replace the real ones in
+    tests, local runs and dry runs (the reminders preview); `graph_emulator` is a folder for
+    the in-process Graph emulator (local runs, no Azure); `poll_files` and `scheduler` add the
+    Files poller and the reminder scheduler."""
+    from bot.adapter import build_adapter
+    from bot.checklist_board import ChecklistBoard
+    from bot.notifier import TeamsNotifier
+    from bot.sender import RetryPolicy, Sender, SendPolicy
+    from bot.services import Services
+    from inspection.checklist import InspectionChecklist
+    from inspection.clock import SystemClock
+    from inspection.frameworks import FrameworkRegistry
+    from inspection.inspections import InspectionService
+    from inspection.intake import ChecklistIntake
+    from inspection.reminder_dispatch import ReminderDispatcher
+    from inspection.request_export import LogPublisher
+    from inspection.requests import RequestLog
+    from scheduler.runtime import ReminderScheduler
+    from scheduler.sources import ChecklistServiceSource, StoreRequestSource
+    from store.checklist import SqlChecklistStore
+    from store.checklist_cards import SqlChecklistCards
+    from store.conversations import SqlConversationStore
+    from store.database import Database
+    from store.inspections import SqlInspectionRepository
+    from store.outbox import SqlImprovementRepository, SqlOutbox
+    from store.requests import SqlRequestRepository
+
+    database = Database(settings.database_url)
+    extra_frameworks = (settings.frameworks_dir,) if settings.frameworks_dir else ()
+    frameworks = FrameworkRegistry.load(*extra_frameworks)
+    the_clock = clock or SystemClock()
+    repository = SqlInspectionRepository(database)
+    conversations = SqlConversationStore(database)
+    requests = RequestLog(
+        SqlRequestRepository(database),
+        repository,
+        frameworks,
+        the_clock,
+        extra_closures=settings.extra_closures,
+    )
+    checklist_store = SqlChecklistStore(database)
+    checklist = InspectionChecklist(checklist_store, frameworks, the_clock)
+    graph = _graph(settings, database, directory, graph_emulator, the_clock)
+    intake = ChecklistIntake(checklist_store, frameworks, the_clock, directory=graph.directory)
+
+    adapter, _authentication = build_adapter(
+        settings, SendPolicy(RetryPolicy(base_seconds=retry_base_seconds))
+    )
+    sender = Sender(adapter, settings.microsoft_app_id)
+    notifier = notifier or TeamsNotifier(sender, conversations, repository)
+    board = ChecklistBoard(
+        intake,
+        SqlChecklistCards(database),
+        sender=sender,
+        notifier=notifier,
+        conversations=conversations,
+        frameworks=frameworks,
+        clock=the_clock,
+    )
+    outbox = SqlOutbox(database)
+    dispatcher = ReminderDispatcher(
+        inspections=repository,
+        frameworks=frameworks,
+        outbox=outbox,
+        notifier=notifier,
+        clock=the_clock,
+        checklist=ChecklistServiceSource(checklist, repository),
+        requests=StoreRequestSource(database),
+        improvements=SqlImprovementRepository(database),
+        extra_closures=settings.extra_closures,
+        delayed_after=timedelta(minutes=settings.reminder_delayed_after_minutes),
+        retry_after=timedelta(minutes=settings.reminder_retry_minutes),
+    )
+    publisher = None
+    if graph.directory is not None:
+        # The Excel copy in the channel's "Information requests" folder, after every change
+        # (7.3: the one list), written after the person has had their answer.
+        publisher = LogPublisher(graph.directory, requests, background=True)
+        requests.add_listener(publisher)
+    services = Services(
+        database=database,
+        frameworks=frameworks,
+        clock=the_clock,
+        repository=repository,
+        inspections=InspectionService(repository, frameworks, the_clock),
+        conversations=conversations,
+        requests=requests,
+        checklist=checklist,
+        intake=intake,
+        outbox=outbox,
+        dispatcher=dispatcher,
+        notifier=notifier,
+        sender=sender,
+        board=board,
+        channel_name_pattern=settings.graph_channel_name_pattern,
+        inspections_team_id=graph.team_id or settings.graph_team_id or None,
+        directory=graph.directory,
+        log_publisher=publisher,
+        scheduler=ReminderScheduler(
+            dispatcher, frameworks, interval_minutes=settings.scheduler_interval_minutes
+        )
+        if scheduler
+        else None,
+    )
+    services.file_sync = _file_poller(services, settings, graph) if poll_files else None
+    return services, graph
+
+
+def _graph(
+    settings: Settings,
+    database: Any,
+    directory: Directory | None,
+    emulator_folder: Path | None,
+    clock: Clock,
+) -> _Graph:
+    """Microsoft Graph (GRAPH_TEAM_ID set), the in-process emulator for local runs, or none.
+
+    msgraph (about 35 MB) is imported only when one of them is used."""
+    from store.files import SqlFileStore
+
+    files = SqlFileStore(database)
+    if directory is not None:
+        return _Graph(directory, files)
+    if emulator_folder is None and not settings.graph_team_id:
+        return _Graph(None, files)
+    from graph.client import GraphConfig, build_client
+    from graph.directory import GraphDirectory
+
+    config = GraphConfig.from_settings(settings)
+    if emulator_folder is None:
+        graph = GraphDirectory(build_client(config), files, config, clock=clock)
+        return _Graph(graph, files, notifications=bool(config.client_state))
+    from graph.emulator import GraphEmulator, seed_local
+
+    emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
+    team = seed_local(emulator)
+    config = replace(config, base_url=emulator.bind(), team_id=team.id)
+    graph = GraphDirectory(build_client(config), files, config, clock=clock)
+    return _Graph(graph, files, emulator=emulator, team_id=team.id)
+
+
+def _file_poller(services: Services, settings: Settings, graph: _Graph) -> Any:
+    """Files in the channel reach the checklist: the polling job (and `sync files`)."""
+    from scheduler.file_sync import FileSyncPoller
+
+    files = graph.files
+
+    async def has_subscription(inspection_id: int) -> bool:
+        now = datetime.now(UTC)
+        return any(
+            s.expires_at > now for s in await files.subscriptions(inspection_id=inspection_id)
+        )
+
+    return FileSyncPoller(
+        services,
+        services.board,
+        interval_seconds=30.0 if graph.emulator is not None else settings.file_sync_minutes * 60,
+        has_subscription=has_subscription,
+    )
 
 
 def create_app(
@@ -41,57 +249,47 @@ def create_app(
     graph_emulator: Path | None = None,
     turn_ack_seconds: float = 10.0,
 ) -> web.Application:
-    """The bot's web application: `POST /api/messages`, `GET /healthz`.
+    """The bot's web application around `build_services`.
 
-    Everything is built here, in one place: database, domain services, the router with every
-    feature module, the Bot Framework adapter. The database is migrated and opened when the
-    application starts and closed when it stops; the scheduler (when present) starts and stops
-    with it. `clock` and `directory` replace the real ones in tests and local runs.
+    The database is migrated and opened when the application starts and closed when it stops;
+    the scheduler and the Files poller (when on) start and stop with it.
 
-    `scheduler`: run the reminder scheduler (default: the SCHEDULER_ENABLED setting).
-    `graph_emulator`: a folder for the in-process Graph emulator (local runs: no Azure).
+    `scheduler`: run the reminder scheduler and the Files poller (default: SCHEDULER_ENABLED).
     """
-    from bot.adapter import build_adapter
     from bot.cards.timeline_image import warm_up_context
-    from bot.commands import build_router
+    from bot.features import build_router
     from bot.operations import mount_operations
-    from bot.sender import RetryPolicy, Sender, SendPolicy
-    from bot.services import Services
     from bot.teams import InspectionBot
     from bot.web import BackgroundTurns, HealthCheck, health_handler, messages_handler
-    from cli.common import frameworks as load_frameworks
-    from inspection.clock import SystemClock
-    from inspection.inspections import InspectionService
-    from store.conversations import SqlConversationStore
-    from store.database import Database
-    from store.inspections import SqlInspectionRepository
+    from dialogs.runner import DialogRunner
+    from inspection.errors import Unavailable
+    from store.bot_state import SqlStorage
 
-    database = Database(settings.database_url)
-    registry = load_frameworks(settings)
-    repository = SqlInspectionRepository(database)
-    the_clock = clock or SystemClock()
-    services = Services(
-        database=database,
-        frameworks=registry,
-        clock=the_clock,
-        repository=repository,
-        inspections=InspectionService(repository, registry, the_clock),
-        conversations=SqlConversationStore(database),
+    running = settings.scheduler_enabled if scheduler is None else scheduler
+    services, graph = _build(
+        settings,
+        clock=clock,
         directory=directory,
+        notifier=None,
+        retry_base_seconds=retry_base_seconds,
+        graph_emulator=graph_emulator,
+        poll_files=True,
+        scheduler=running,
     )
-    policy = SendPolicy(RetryPolicy(base_seconds=retry_base_seconds))
-    adapter, authentication = build_adapter(settings, policy)
-    sender = Sender(adapter, settings.microsoft_app_id)
-    services.sender = sender
-    _domain_services(services, settings, sender)
+    adapter = services.sender.adapter
     router = build_router(services)
-    dialogs = _dialogs(services, sender)
-    bot = InspectionBot(router, services, sender, dialogs=dialogs)
+    # Multi-turn input (dialogs and the router's follow-up questions), with its state in the
+    # database, so a conversation carries on after a restart and on any instance.
+    dialogs = DialogRunner(
+        SqlStorage(services.database, clock=services.clock), services.requests, services.clock
+    )
+    bot = InspectionBot(router, services, services.sender, dialogs=dialogs)
 
     app = web.Application(client_max_size=settings.bot_max_request_bytes)
     app[SERVICES] = services
     app[BOT] = bot
-    checks: dict[str, HealthCheck] = {"database": database.ping}
+    app[GRAPH_EMULATOR] = graph.emulator
+    checks: dict[str, HealthCheck] = {"database": services.database.ping}
     app[HEALTH_CHECKS] = checks
     background = BackgroundTurns()  # turns longer than Teams waits (channel set-up)
     app[BACKGROUND_TURNS] = background
@@ -111,199 +309,68 @@ def create_app(
 
     async def lifecycle(_app: web.Application) -> Any:
         if migrate:
-            await database.migrate()
+            await services.database.migrate()
         yield
         await background.drain(settings.shutdown_grace_seconds)
-        await authentication.close()
-        await database.dispose()
+        await adapter.bot_framework_authentication.close()
+        await services.database.dispose()
 
     # Registered first, so it runs before (and is torn down after) everything it feeds.
     app.cleanup_ctx.append(lifecycle)
-    if settings.timeline_warm_up:  # matplotlib at start (else on the first picture: issue 7)
+    if settings.timeline_warm_up:  # matplotlib at start, not on the first picture
         app.cleanup_ctx.append(warm_up_context)
-    polling = settings.scheduler_enabled if scheduler is None else scheduler
-    _wire_graph(app, services, settings, directory, graph_emulator, poll=polling)
-    if polling:
-        _wire_scheduler(app, services, settings, checks)
+    _mount_graph(app, services, graph)
+    if running:
+        from scheduler.file_sync import attach as attach_poller
+        from scheduler.runtime import attach as attach_scheduler
+
+        assert services.scheduler is not None and services.file_sync is not None
+        reminders = services.scheduler
+        attach_poller(app, services.file_sync)
+        attach_scheduler(app, reminders)
+
+        async def scheduler_running() -> None:
+            if not reminders.running:
+                raise Unavailable("the reminder scheduler is not running")
+
+        checks["scheduler"] = scheduler_running
     return app
 
 
-def _dialogs(services: Any, sender: Any) -> Any:
-    """Multi-turn dialogs with their state (and the router's follow-ups) in the database, so a
-    conversation carries on after a restart and on any instance (dialogs/)."""
-    from dialogs.runner import DialogRunner
-    from store.bot_state import SqlStorage
-
-    return DialogRunner(SqlStorage(services.database, clock=services.clock), services.requests,
-                        services.clock)  # fmt: skip
-
-
-def _domain_services(services: Any, settings: Settings, sender: Any) -> None:
-    """The request log, the checklist and the proactive notifier, on the shared database."""
-    from bot.notifier import TeamsNotifier
-    from inspection.checklist import InspectionChecklist
-    from inspection.requests import RequestLog
-    from store.checklist import SqlChecklistStore
-    from store.outbox import SqlOutbox
-    from store.requests import SqlRequestRepository
-
-    database = services.database
-    services.requests = RequestLog(
-        SqlRequestRepository(database),
-        services.repository,
-        services.frameworks,
-        services.clock,
-        extra_closures=settings.extra_closures,
-    )
-    services.checklist = InspectionChecklist(
-        SqlChecklistStore(database), services.frameworks, services.clock
-    )
-    services.outbox = SqlOutbox(database)
-    services.notifier = TeamsNotifier(sender, services.conversations, services.repository)
-
-
-def _wire_scheduler(
-    app: web.Application, services: Any, settings: Settings, checks: dict[str, Any]
-) -> None:
-    from inspection.errors import Unavailable
-    from scheduler.runtime import attach, build_reminders
-
-    reminders = build_reminders(services, settings, notifier=services.notifier)
-    services.scheduler = reminders
-    attach(app, reminders)
-
-    async def scheduler_running() -> None:
-        if not reminders.running:
-            raise Unavailable("the reminder scheduler is not running")
-
-    checks["scheduler"] = scheduler_running
-
-
-def _wire_graph(
-    app: web.Application,
-    services: Any,
-    settings: Settings,
-    directory: Directory | None,
-    emulator_folder: Path | None,
-    *,
-    poll: bool = True,
-) -> None:
-    """Microsoft Graph (GRAPH_TEAM_ID set), or the in-process emulator for local runs.
-
-    msgraph (about 35 MB) is imported only when one of them is used (issue 7: memory)."""
-    from store.files import SqlFileStore
-
-    services.channel_name_pattern = settings.graph_channel_name_pattern
-    services.inspections_team_id = settings.graph_team_id or None
-    files = SqlFileStore(services.database)
-    poller = _wire_file_sync(app, services, settings, files, poll=poll, local=bool(emulator_folder))
-    if directory is not None:
-        return
-    if emulator_folder is None and not settings.graph_team_id:
-        return
-    from graph.client import GraphConfig, build_client
-    from graph.directory import GraphDirectory
-
-    if emulator_folder is not None:
-        from graph.emulator import GraphEmulator, seed_local
-
-        emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
-        team = seed_local(emulator)
-        services.extras["graph_emulator"] = emulator  # the demo adds its channel (issue 8)
-        services.inspections_team_id = team.id
+def _mount_graph(app: web.Application, services: Services, graph: _Graph) -> None:
+    """The emulator's server (local runs) and Graph's change notifications (production)."""
+    emulator = graph.emulator
+    if emulator is not None:
 
         async def emulated(_app: web.Application) -> Any:
-            base_url = await emulator.start()
+            await emulator.start()
             emulator.watch(2.0)
-            config = replace(
-                GraphConfig.from_settings(settings), base_url=base_url, team_id=team.id
-            )
-            services.directory = GraphDirectory(
-                build_client(config), files, config, clock=services.clock
-            )
             yield
             await emulator.stop()
 
         app.cleanup_ctx.append(emulated)
         return
+    if not graph.notifications or services.directory is None or services.file_sync is None:
+        return
     from graph.notifications import notifications_routes, subscription_trigger
 
-    config = GraphConfig.from_settings(settings)
-    graph = GraphDirectory(build_client(config), files, config, clock=services.clock)
-    services.directory = graph
-    if config.client_state:
-        routes, receiver = notifications_routes(
-            subscription_trigger(graph, services.repository, files, poller.listeners()),
-            config.client_state,
-        )
-        app.router.add_routes(routes)
-
-        async def close_receiver(_app: web.Application) -> None:
-            await receiver.coalescer.close()
-
-        app.on_cleanup.append(close_receiver)
-
-
-def _wire_file_sync(
-    app: web.Application, services: Any, settings: Settings, files: Any, *, poll: bool, local: bool
-) -> Any:
-    """Files in the channel reach the checklist: the polling job (and `sync files`)."""
-    from datetime import UTC, datetime
-
-    from scheduler.file_sync import FileSyncPoller, attach
-
-    async def has_subscription(inspection_id: int) -> bool:
-        now = datetime.now(UTC)
-        return any(
-            s.expires_at > now for s in await files.subscriptions(inspection_id=inspection_id)
-        )
-
-    poller = FileSyncPoller(
-        services,
-        services.extras["checklist_board"],
-        interval_seconds=30.0 if local else settings.file_sync_minutes * 60,
-        has_subscription=has_subscription,
+    routes, receiver = notifications_routes(
+        subscription_trigger(
+            services.directory, services.repository, graph.files, services.file_sync.listeners()
+        ),
+        services.directory.config.client_state,  # type: ignore[attr-defined]
     )
-    services.extras["file_sync"] = poller.sync_now
-    services.extras["file_poller"] = poller
-    if poll:
-        attach(app, poller)
-    return poller
+    app.router.add_routes(routes)
+
+    async def close_receiver(_app: web.Application) -> None:
+        await receiver.coalescer.close()
+
+    app.on_cleanup.append(close_receiver)
 
 
-# Keys to what create_app built (tests, and other modules mounting routes on the app).
+# Keys to what create_app built (tests, and the local run's extras).
 SERVICES: web.AppKey[Any] = web.AppKey("services", object)
 BOT: web.AppKey[Any] = web.AppKey("bot", object)
+GRAPH_EMULATOR: web.AppKey[Any] = web.AppKey("graph_emulator", object)
 HEALTH_CHECKS: web.AppKey[dict[str, Any]] = web.AppKey("health_checks", dict)
 BACKGROUND_TURNS: web.AppKey[Any] = web.AppKey("background_turns", object)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = common.OneLineParser(
-        prog="inspection-bot",
-        description="Inspection bot: the paperwork side of a children's social care inspection.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(commands)
-    for subparser in commands.choices.values():
-        _one_line_errors(subparser)
-    return parser
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    parser.__class__ = common.OneLineParser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for child in action.choices.values():
-                _one_line_errors(child)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    result: int = args.handler(args)
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,6 +1,7 @@
 """The live checklist card in each inspection channel, and the questions about files.
 
-`ChecklistBoard.on_sync` is the `SyncListener` app.py registers: after every sync of the
+`ChecklistBoard.on_sync` is the `SyncListener` the Files poller and the change notifications
+call: after every sync of the
 channel's Files it records the changes (`inspection.intake`), updates the channel's checklist
 card in place (`update_activity` of the card it last posted, whose id is kept in
 `store.checklist_cards`; a new card when there is none or it is gone), and asks the link officer
@@ -19,12 +20,15 @@ from bot.cards import card as make_card
 from bot.cards import checklist as cards
 from bot.cards import text as text_block
 from bot.router import Reply
-from bot.services import Services
+from bot.sender import Sender
 from inspection.checklist import ChecklistState, Question
+from inspection.clock import Clock
+from inspection.conversations import ConversationStore
 from inspection.directory import SyncResult
+from inspection.frameworks import FrameworkRegistry
 from inspection.intake import ChecklistIntake, IntakeResult, question_recipients
 from inspection.model import Inspection
-from inspection.notifier import DeliveryStatus, OutgoingMessage, Recipient
+from inspection.notifier import DeliveryStatus, Notifier, OutgoingMessage, Recipient
 from store.checklist_cards import SqlChecklistCards
 
 log = logging.getLogger("bot.checklist_board")
@@ -33,18 +37,32 @@ log = logging.getLogger("bot.checklist_board")
 MAX_QUESTIONS = 5
 
 
-def zone_of(services: Services, inspection: Inspection) -> ZoneInfo:
-    zone: ZoneInfo = services.frameworks.get(inspection.framework).zone
+def zone_of(frameworks: FrameworkRegistry, inspection: Inspection) -> ZoneInfo:
+    zone: ZoneInfo = frameworks.get(inspection.framework).zone
     return zone
 
 
 class ChecklistBoard:
     """Keeps each inspection's checklist card in its channel current and asks the questions."""
 
-    def __init__(self, services: Services, intake: ChecklistIntake) -> None:
-        self.services = services
+    def __init__(
+        self,
+        intake: ChecklistIntake,
+        cards: SqlChecklistCards,
+        *,
+        sender: Sender,
+        notifier: Notifier,
+        conversations: ConversationStore,
+        frameworks: FrameworkRegistry,
+        clock: Clock,
+    ) -> None:
         self.intake = intake
-        self.cards = SqlChecklistCards(services.database)
+        self.cards = cards
+        self._sender = sender
+        self._notifier = notifier
+        self._conversations = conversations
+        self._frameworks = frameworks
+        self._clock = clock
         self._locks: dict[int, asyncio.Lock] = {}
         # Inspections whose last sync could not be recorded: reconciled on the next poll.
         self.behind: set[int] = set()
@@ -86,9 +104,9 @@ class ChecklistBoard:
         lock = self._locks.setdefault(inspection.id, asyncio.Lock())
         async with lock:
             state = state or await self.intake.state(inspection)
-            now = self.services.clock.now()
+            now = self._clock.now()
             card = cards.checklist_card(
-                inspection, state, updated_at=now, zone=zone_of(self.services, inspection)
+                inspection, state, updated_at=now, zone=zone_of(self._frameworks, inspection)
             )
             summary = f"Document checklist: {cards.counts_line(state)}"
             existing = None if new else await self.cards.get(inspection.id)
@@ -97,16 +115,13 @@ class ChecklistBoard:
             ):
                 await self.cards.updated(inspection.id, now)
                 return existing.activity_id
-            notifier = self.services.notifier
-            if notifier is None:
-                return None
-            delivery = await notifier.send(
+            delivery = await self._notifier.send(
                 OutgoingMessage(Recipient.channel(inspection.id), summary, card=card)
             )
             if delivery.status != DeliveryStatus.SENT or not delivery.activity_id:
                 log.info("checklist card not posted: %s", delivery.detail)
                 return None
-            ref = await self.services.conversations.channel(inspection.channel.channel_id)
+            ref = await self._conversations.channel(inspection.channel.channel_id)
             if ref is not None:
                 await self.cards.posted(
                     inspection.id, ref.conversation_id, delivery.activity_id, now
@@ -121,22 +136,20 @@ class ChecklistBoard:
         summary: str,
         card: dict[str, Any],
     ) -> bool:
-        sender = self.services.sender
-        if sender is None or inspection.channel is None:
+        if inspection.channel is None:
             return False
-        ref = await self.services.conversations.channel(inspection.channel.channel_id)
+        ref = await self._conversations.channel(inspection.channel.channel_id)
         if ref is None:
             return False
         reply = Reply(text=summary, card=card)
-        return await sender.update_posted(ref, conversation_id, activity_id, reply)
+        return await self._sender.update_posted(ref, conversation_id, activity_id, reply)
 
     async def ask(
         self, inspection: Inspection, state: ChecklistState, questions: tuple[Question, ...]
     ) -> None:
         """Each question to the link officer's personal chat, else to the channel with an
         @mention of them."""
-        notifier = self.services.notifier
-        if notifier is None or inspection.id is None:
+        if inspection.id is None:
             return
         urls = {
             ref.file_id: ref.web_url
@@ -160,8 +173,8 @@ class ChecklistBoard:
             await self._to_link_officer(inspection, message, content)
 
     async def _to_link_officer(self, inspection: Inspection, message: str, content: Json) -> None:
-        notifier = self.services.notifier
-        assert notifier is not None and inspection.id is not None
+        notifier = self._notifier
+        assert inspection.id is not None
         unreached: list[str] = []
         for aad in question_recipients(inspection):
             delivery = await notifier.send(

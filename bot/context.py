@@ -55,10 +55,9 @@ class InspectionResolver:
         )
 
     async def _everyone_belongs(self, turn: Turn, inspection: Inspection) -> bool:
-        members = turn.extras.get("conversation_members")
-        if members is None:
+        if turn.teams is None:
             return False
-        found = await members()
+        found = await turn.teams.members()
         if found is None:
             return False
         allowed = {m.aad_object_id for m in inspection.members}

@@ -54,14 +54,18 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from inspection.errors import InspectionError, NotFound, Unavailable
-from inspection.model import Inspection, Role
+from inspection.model import Inspection, Person, Role
 
 log = logging.getLogger("bot.router")
 
 ConversationKind = Literal["channel", "personal", "groupChat"]
+# What a turn is, beyond a message or a card button: the bot installed in a conversation (or
+# added to it), removed from it.
+Event = Literal["installed", "members_added", "removed"]
+S = TypeVar("S")
 UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
 # Teams accepts about 28 KB per message; nobody types a command this long.
 MAX_COMMAND_CHARS = 2000
@@ -95,6 +99,23 @@ class Attachment:
     content_type: str
     content_url: str | None = None
     content: Any = None
+
+
+class TeamsCalls(Protocol):
+    """What a handler may ask of Teams about the turn's conversation (bot/teams.py)."""
+
+    async def member(self, teams_id: str) -> Person | None:
+        """The person behind a Teams user id (an @mention), None when Teams does not know
+        them. Raises Unavailable when Teams cannot be asked just now."""
+        ...
+
+    async def members(self) -> frozenset[str] | None:
+        """Entra ids of everyone who can read this conversation; None when Teams cannot say."""
+        ...
+
+    async def post_to_channel(self, team_id: str, channel_id: str, reply: Reply) -> str | None:
+        """A new thread in another channel of a team; the id of its first message."""
+        ...
 
 
 class FollowUps(Protocol):
@@ -139,10 +160,14 @@ class Turn:
     args: str = ""
     command: str = ""
     progress: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
-    # Adapter-specific helpers (e.g. resolving an @mention to an Entra id); see bot/teams.py.
-    extras: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Teams, asked about this conversation (None: no Teams behind the turn, as in unit tests).
+    teams: TeamsCalls | None = field(default=None, compare=False)
     # The persistent home of `Reply.expect` (None: this process's memory).
     follow_ups: FollowUps | None = field(default=None, compare=False)
+    # Not a message or a button: the conversation event this turn is about.
+    event: Event | None = None
+    # The router handling this turn (to run another command, or list them for `help`).
+    router: Router[Any] | None = field(default=None, compare=False, repr=False)
 
     def require_inspection(self) -> Inspection:
         if self.inspection is None or self.inspection.id is None:
@@ -213,14 +238,15 @@ class Reply:
             raise ValueError("a Reply needs text, a card or more replies")
 
 
-Handler = Callable[[Turn], Awaitable[Reply]]
+Handler = Callable[..., Awaitable[Reply]]
+RouteKind = Literal["command", "intent", "action", "files", "event"]
 
 
 @dataclass(frozen=True)
 class Route:
     name: str
     handler: Handler
-    kind: Literal["command", "intent", "action"]
+    kind: RouteKind
     roles: frozenset[Role] | None = None
     needs_inspection: bool = False
     help: str = ""
@@ -248,10 +274,50 @@ def normalise(text: str) -> str:
     return text.lstrip("/").strip().rstrip("?!. ").lower()
 
 
-class Router:
-    """Commands, intents (natural phrasings) and card actions, with middleware around them."""
+class Routes:
+    """A feature module's routes, declared at module level and added to the router at start-up
+    (`Router.include`): the same decorators as the router's, remembered in order.
+
+        routes = Routes()
+
+        @routes.command("requests", roles=..., help="List information requests")
+        async def list_requests(turn: Turn, services: Services) -> Reply: ...
+    """
 
     def __init__(self) -> None:
+        self.declared: list[tuple[str, dict[str, Any], Handler]] = []
+
+    def _declare(self, kind: str, **options: Any) -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            self.declared.append((kind, options, handler))
+            return handler
+
+        return decorate
+
+    def command(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._declare("command", name=name, **options)
+
+    def intent(self, pattern: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._declare("intent", pattern=pattern, **options)
+
+    def action(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self._declare("action", name=name, **options)
+
+    def files(self, **options: Any) -> Callable[[Handler], Handler]:
+        return self._declare("files", **options)
+
+    def event(self, name: Event, **options: Any) -> Callable[[Handler], Handler]:
+        return self._declare("event", name=name, **options)
+
+
+class Router(Generic[S]):
+    """Every kind of turn (commands, intents, card actions, message actions, files, and the
+    install and removal events), with middleware around them. `services` is what every
+    handler receives as its second argument."""
+
+    def __init__(self, services: S) -> None:
+        self.services = services
+        self._events: dict[str, Route] = {}
         self._commands: dict[str, Route] = {}
         self._intents: list[Route] = []
         self._actions: dict[str, Route] = {}
@@ -351,6 +417,7 @@ class Router:
         def decorate(handler: Handler) -> Handler:
             if self._files is not None:
                 raise ValueError("a files handler is registered twice")
+            # Matched like an intent: it may finish a question the bot asked.
             self._files = Route(
                 name=name,
                 handler=handler,
@@ -361,6 +428,30 @@ class Router:
             return handler
 
         return decorate
+
+    def event(self, name: Event) -> Callable[[Handler], Handler]:
+        """What to do when the bot is installed in a conversation, added to one, or removed."""
+
+        def decorate(handler: Handler) -> Handler:
+            if name in self._events:
+                raise ValueError(f"event {name!r} is registered twice")
+            self._events[name] = Route(name=name, handler=handler, kind="event")
+            return handler
+
+        return decorate
+
+    def include(self, routes: Routes) -> None:
+        """Add a feature module's routes, in the order they were declared."""
+        for kind, options, handler in routes.declared:
+            register: Callable[..., Callable[[Handler], Handler]] = getattr(self, kind)
+            options = dict(options)
+            first = options.pop("name", None) if kind in ("command", "action", "event") else None
+            if kind == "intent":
+                first = options.pop("pattern")
+            if first is None:
+                register(**options)(handler)
+            else:
+                register(first, **options)(handler)
 
     def use(self, middleware: Middleware) -> None:
         """Add middleware; the first added is the outermost."""
@@ -418,8 +509,18 @@ class Router:
         return candidates[:count]
 
     # --- dispatch ----------------------------------------------------------------------------
+    async def dispatch_event(self, turn: Turn) -> Reply | None:
+        """An install or removal event: its handler's reply, None when nobody handles it."""
+        assert turn.event is not None
+        route = self._events.get(turn.event)
+        if route is None:
+            return None
+        return await self._run(route, replace(turn, router=self))
+
     async def dispatch(self, turn: Turn) -> Reply:
-        """Route one turn and return the reply (never raises for a user's mistake)."""
+        """Route a message, a card button or a message action and return the reply (never
+        raises for a user's mistake)."""
+        turn = replace(turn, router=self)
         if turn.data is not None and isinstance(turn.data.get("action"), str):
             action_name = turn.data["action"]
             action = self._actions.get(action_name)
@@ -497,10 +598,18 @@ class Router:
     async def _run(self, route: Route, turn: Turn) -> Reply:
         async def call(index: int, current: Turn) -> Reply:
             if index == len(self._middleware):
-                return await route.handler(current)
+                if _takes_services(route.handler):
+                    return await route.handler(current, self.services)
+                return await route.handler(current)  # type: ignore[call-arg]
             return await self._middleware[index](current, route, lambda t: call(index + 1, t))
 
         return await call(0, turn)
+
+
+def _takes_services(handler: Handler) -> bool:
+    import inspect
+
+    return len(inspect.signature(handler).parameters) >= 2
 
 
 # --- Middleware ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any, NamedTuple
 
@@ -41,6 +41,7 @@ from bot.services import Services
 from dialogs.runner import DialogRunner
 from inspection.conversations import ConversationRef
 from inspection.errors import Unavailable
+from inspection.model import Person
 
 log = logging.getLogger("bot.teams")
 
@@ -56,20 +57,10 @@ GREETING_WINDOW_SECONDS = 600.0
 INSTALL_PAIR_SECONDS = 60.0
 
 
-@dataclass(frozen=True)
-class Person:
-    """A Teams user resolved to their Entra object id (from an @mention)."""
-
-    teams_id: str
-    aad_object_id: str
-    name: str
-    email: str | None = None
-
-
 class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
-        router: Router,
+        router: Router[Any],
         services: Services,
         sender: Sender,
         *,
@@ -249,15 +240,6 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         async def progress(message: str) -> None:
             await self.sender.reply(turn_context, Reply(text=message))
 
-        async def resolve_member(teams_id: str) -> Person | None:
-            return await self._resolve_member(turn_context, teams_id)
-
-        async def post_to_channel(team_id: str, channel_id: str, reply: Reply) -> str | None:
-            return await self._post_to_channel(turn_context, team_id, channel_id, reply)
-
-        async def conversation_members() -> frozenset[str] | None:
-            return await self._conversation_members(turn_context)
-
         sender = activity.from_property or ChannelAccount(id="")
         channel = channel_data(activity)
         return Turn(
@@ -277,11 +259,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             data=data,
             card_activity_id=activity.reply_to_id if data is not None else None,
             progress=progress,
-            extras={
-                "resolve_member": resolve_member,
-                "post_to_channel": post_to_channel,
-                "conversation_members": conversation_members,
-            },
+            teams=_TeamsCalls(self, turn_context),
         )
 
     async def _conversation_members(self, turn_context: TurnContext) -> frozenset[str] | None:
@@ -315,9 +293,8 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if member is None or not member.aad_object_id:
             return None
         return Person(
-            teams_id=teams_id,
             aad_object_id=member.aad_object_id,
-            name=member.name or "",
+            display_name=member.name or "",
             email=getattr(member, "email", None) or getattr(member, "user_principal_name", None),
         )
 
@@ -350,7 +327,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         self._saved[channel_id] = _Saved(None, ref, time.monotonic())
 
 
-def welcome_reply(activity: Activity, router: Router) -> Reply:
+def welcome_reply(activity: Activity, router: Router[Any]) -> Reply:
     """The greeting when the bot joins a team, chat or personal scope. Teams gives bots no way
     to pin a channel message, so an inspection's welcome card is the channel's first post."""
     lines = [
@@ -375,3 +352,20 @@ class _Saved(NamedTuple):
     key: tuple[object, ...] | None
     ref: ConversationRef
     saved_at: float
+
+
+class _TeamsCalls:
+    """`bot.router.TeamsCalls` for one turn."""
+
+    def __init__(self, bot: InspectionBot, turn_context: TurnContext) -> None:
+        self._bot = bot
+        self._context = turn_context
+
+    async def member(self, teams_id: str) -> Person | None:
+        return await self._bot._resolve_member(self._context, teams_id)
+
+    async def members(self) -> frozenset[str] | None:
+        return await self._bot._conversation_members(self._context)
+
+    async def post_to_channel(self, team_id: str, channel_id: str, reply: Reply) -> str | None:
+        return await self._bot._post_to_channel(self._context, team_id, channel_id, reply)

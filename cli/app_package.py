@@ -102,28 +102,17 @@ def known_commands() -> set[str]:
 
 def known_routes() -> tuple[set[str], set[str]]:
     """Every command and card action the bot's router registers (services are never used)."""
-    from bot.commands import build_router
-    from bot.services import Services
-    from cli.common import frameworks
-    from inspection.clock import SystemClock
-    from inspection.inspections import InspectionService
-    from store.conversations import SqlConversationStore
-    from store.database import Database
-    from store.inspections import SqlInspectionRepository
+    from app import build_services
+    from bot.features import build_router
 
-    config = settings()
-    database = Database("sqlite+aiosqlite:///:memory:")
-    registry = frameworks(config)
-    repository = SqlInspectionRepository(database)
-    services = Services(
-        database=database,
-        frameworks=registry,
-        clock=SystemClock(),
-        repository=repository,
-        inspections=InspectionService(repository, registry, SystemClock()),
-        conversations=SqlConversationStore(database),
+    config = settings().model_copy(
+        update={
+            "database_url": "sqlite+aiosqlite:///:memory:",
+            "microsoft_app_id": "",
+            "microsoft_app_password": "",
+        }
     )
-    router = build_router(services)
+    router = build_router(build_services(config))
     return {route.name for route in router.commands}, set(router.actions)
 
 

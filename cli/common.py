@@ -8,12 +8,16 @@ import json
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import date
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from inspection.errors import InspectionError
 from inspection.frameworks import FrameworkRegistry
 from settings import Settings, load_settings
 from store.database import Database
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from inspection.notifier import Notifier
 
 T = TypeVar("T")
 EXIT_USAGE = 2
@@ -61,6 +65,21 @@ async def with_database(config: Settings, work: Callable[[Database], Awaitable[T
         return await work(database)
     finally:
         await database.dispose()
+
+
+async def with_services(
+    config: Settings, work: Callable[[Services], Awaitable[T]], *, notifier: Notifier | None = None
+) -> T:
+    """The bot's services as the composition root builds them (with `notifier` instead of
+    Teams, for a dry run), on a migrated database, closed afterwards."""
+    from app import build_services
+
+    services = build_services(config, notifier=notifier)
+    try:
+        await services.database.migrate()
+        return await work(services)
+    finally:
+        await services.database.dispose()
 
 
 def run(

@@ -118,11 +118,10 @@ def _say(text: str) -> None:
 
 def attach(app: Any, extras: LocalExtras, endpoint: str) -> None:
     """Give the Graph emulator the demo channel; run the Teams emulator with the bot."""
-    from app import SERVICES
+    from app import GRAPH_EMULATOR
     from cli.demo import add_demo_channel
 
-    services = app[SERVICES]
-    emulator = services.extras.get("graph_emulator")
+    emulator = app[GRAPH_EMULATOR]
     if emulator is not None:
         add_demo_channel(emulator)
     if extras.playground is None:

@@ -8,16 +8,26 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cli.common import frameworks, iso_date, print_json, run, settings, with_database
+from cli.common import (
+    frameworks,
+    iso_date,
+    print_json,
+    run,
+    settings,
+    with_database,
+    with_services,
+)
 from inspection.clock import SystemClock
 from inspection.improvements import AreaForImprovement, ImprovementService
 from inspection.model import Inspection
 from inspection.notifier import Delivery, OutgoingMessage
-from inspection.reminder_dispatch import ReminderDispatcher
 from inspection.reminder_messages import Digest
 from store.database import Database
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -129,28 +139,8 @@ async def _reminders(args: argparse.Namespace) -> int:
     config = settings()
     registry = frameworks(config)
 
-    async def work(database: Database) -> int:
-        from inspection.checklist import InspectionChecklist
-        from scheduler.sources import ChecklistServiceSource, StoreRequestSource
-        from store.checklist import SqlChecklistStore
-        from store.inspections import SqlInspectionRepository
-        from store.outbox import SqlImprovementRepository, SqlOutbox
-
-        clock = SystemClock()
-        inspections = SqlInspectionRepository(database)
-        dispatcher = ReminderDispatcher(
-            inspections=inspections,
-            frameworks=registry,
-            outbox=SqlOutbox(database),
-            notifier=_DryRun(),
-            clock=clock,
-            checklist=ChecklistServiceSource(
-                InspectionChecklist(SqlChecklistStore(database), registry, clock), inspections
-            ),
-            requests=StoreRequestSource(database),
-            improvements=SqlImprovementRepository(database),
-            extra_closures=config.extra_closures,
-        )
+    async def work(services: Services) -> int:
+        dispatcher, inspections = services.dispatcher, services.repository
         inspection = await inspections.get(args.inspection)
         zone = registry.get(inspection.framework).zone
         digests = await dispatcher.preview(args.inspection, args.on)
@@ -199,7 +189,7 @@ async def _reminders(args: argparse.Namespace) -> int:
             )
         return 0
 
-    return await with_database(config, work)
+    return await with_services(config, work, notifier=_DryRun())
 
 
 def _area_json(area: AreaForImprovement, deadline: Any = None) -> dict[str, Any]:

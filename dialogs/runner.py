@@ -48,7 +48,7 @@ DIALOG_TIMEOUT = timedelta(hours=12)
 class Host(Protocol):
     """What the dialogs need from the Teams bot: its router, turns, and the one sender."""
 
-    router: Router
+    router: Router[Any]
 
     def to_turn(self, turn_context: TurnContext) -> Turn: ...
 

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import re
 import secrets
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -98,6 +99,7 @@ class GraphEmulator:
         self._cursors: dict[str, tuple[list[JsonDict], str | None]] = {}
         self._cursor_urls: dict[str, str] = {}
         self._runner: web.AppRunner | None = None
+        self._socket: socket.socket | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._notify_lock = asyncio.Lock()
         self.base_url = ""
@@ -117,15 +119,25 @@ class GraphEmulator:
         app.router.add_get("/sites/{tail:.*}", self._web_view)
         return app
 
+    def bind(self) -> str:
+        """Take the emulator's port now (before the event loop runs) and return its base URL,
+        so that clients can be built with it before `start`."""
+        if self._socket is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            sock.listen(128)
+            sock.setblocking(False)
+            self._socket = sock
+            self.base_url = f"http://{self.host}:{sock.getsockname()[1]}/v1.0"
+        return self.base_url
+
     async def start(self) -> str:
+        self.bind()
+        assert self._socket is not None
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self.base_url = f"http://{self.host}:{port}/v1.0"
+        await web.SockSite(self._runner, self._socket).start()
         return self.base_url
 
     async def stop(self) -> None:
@@ -135,6 +147,10 @@ class GraphEmulator:
                 await self._watcher
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
 
     async def __aenter__(self) -> GraphEmulator:
         await self.start()

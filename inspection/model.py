@@ -34,6 +34,19 @@ class InspectionStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class Person:
+    """Someone the product deals with: their Entra object id, the name shown, an email."""
+
+    aad_object_id: str
+    display_name: str = ""
+    email: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.aad_object_id
+
+
+@dataclass(frozen=True)
 class Member:
     """A person with a role in one inspection, identified by their Entra (AAD) object id."""
 

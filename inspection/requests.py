@@ -34,7 +34,7 @@ from inspection.calendar import WorkingCalendar
 from inspection.clock import Clock, local_today
 from inspection.errors import Conflict, Forbidden, InspectionError, NotFound
 from inspection.frameworks import Framework, FrameworkRegistry
-from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
+from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Person, Role
 from inspection.privacy import Finding, check_text, find_case_refs
 from inspection.repository import InspectionRepository
 
@@ -121,18 +121,6 @@ class StaleRequest(Conflict):
     def __init__(self, message: str, current: InformationRequest) -> None:
         super().__init__(message)
         self.current = current
-
-
-@dataclass(frozen=True)
-class Person:
-    """Someone acting in an inspection: Entra object id plus the name shown."""
-
-    aad_object_id: str
-    display_name: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.display_name or self.aad_object_id
 
 
 @dataclass(frozen=True)

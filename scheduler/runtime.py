@@ -11,10 +11,9 @@ Jobs:
 What is due is computed from stored state on every tick and recorded in the outbox, so nothing
 here holds state that a restart could lose.
 
-Wiring (in `app.create_app`):
+Wiring (in the composition root, `app.py`):
 
-    from scheduler.runtime import attach, build_reminders
-    reminders = build_reminders(services, settings, adapter=adapter)
+    reminders = ReminderScheduler(dispatcher, frameworks, interval_minutes=...)
     attach(app, reminders)                 # starts and stops with the aiohttp app
 """
 
@@ -23,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -157,35 +154,6 @@ def attach(app: web.Application, reminders: ReminderScheduler) -> None:
         await reminders.shutdown()
 
     app.cleanup_ctx.append(lifecycle)
-
-
-def build_reminders(services: Any, settings: Any, *, notifier: Any) -> ReminderScheduler:
-    """The dispatcher and scheduler from `bot.services.Services` and the settings."""
-    from inspection.checklist import InspectionChecklist
-    from scheduler.sources import ChecklistServiceSource, StoreRequestSource
-    from store.checklist import SqlChecklistStore
-    from store.outbox import SqlImprovementRepository, SqlOutbox
-
-    database = services.database
-    checklist = InspectionChecklist(
-        SqlChecklistStore(database), services.frameworks, services.clock
-    )
-    dispatcher = ReminderDispatcher(
-        inspections=services.repository,
-        frameworks=services.frameworks,
-        outbox=SqlOutbox(database),
-        notifier=notifier,
-        clock=services.clock,
-        checklist=ChecklistServiceSource(checklist, services.repository),
-        requests=StoreRequestSource(database),
-        improvements=SqlImprovementRepository(database),
-        extra_closures=settings.extra_closures,
-        delayed_after=timedelta(minutes=settings.reminder_delayed_after_minutes),
-        retry_after=timedelta(minutes=settings.reminder_retry_minutes),
-    )
-    return ReminderScheduler(
-        dispatcher, services.frameworks, interval_minutes=settings.scheduler_interval_minutes
-    )
 
 
 def count_reminders(report: TickReport) -> None:

@@ -18,9 +18,10 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 from bot.cards import checklist as cards
-from bot.checklist_board import ChecklistBoard, zone_of
+from bot.checklist_board import zone_of
 from bot.router import Next, Reply, Route, Router, Turn
 from bot.services import Services
 from inspection.checklist import ChecklistState, FileRef
@@ -71,20 +72,9 @@ def _unquote(words: str) -> str:
 # --- what people say ----------------------------------------------------------------------------
 
 
-def register(router: Router, services: Services) -> None:
-    intake: ChecklistIntake | None = services.extras.get("checklist_intake")
-    if intake is None:
-        from store.checklist import SqlChecklistStore
-
-        intake = ChecklistIntake(
-            SqlChecklistStore(services.database),
-            services.frameworks,
-            services.clock,
-            directory_source=lambda: services.directory,
-        )
-        services.extras["checklist_intake"] = intake
-    board = ChecklistBoard(services, intake)
-    services.extras["checklist_board"] = board
+def register(router: Router[Any], services: Services) -> None:
+    intake = services.intake
+    board = services.board
 
     async def refresh_card(inspection: Inspection, state: ChecklistState) -> None:
         try:
@@ -132,7 +122,10 @@ def register(router: Router, services: Services) -> None:
                     "it updates itself as files arrive."
                 )
         card = cards.checklist_card(
-            inspection, state, updated_at=services.clock.now(), zone=zone_of(services, inspection)
+            inspection,
+            state,
+            updated_at=services.clock.now(),
+            zone=zone_of(services.frameworks, inspection),
         )
         return Reply(text=cards.counts_line(state), card=card)
 
@@ -141,7 +134,10 @@ def register(router: Router, services: Services) -> None:
         inspection = await from_card(turn, MEMBERS)
         state = await intake.state(inspection)
         card = cards.checklist_card(
-            inspection, state, updated_at=services.clock.now(), zone=zone_of(services, inspection)
+            inspection,
+            state,
+            updated_at=services.clock.now(),
+            zone=zone_of(services.frameworks, inspection),
         )
         return Reply(text=cards.counts_line(state), card=card, update=True)
 
@@ -195,7 +191,7 @@ def register(router: Router, services: Services) -> None:
         names = [a.name for a in turn.attachments if a.name]
         if names:
             found = await _named(intake, inspection, names)
-            sync_now: SyncNow | None = services.extras.get("file_sync")
+            sync_now = services.file_sync.sync_now if services.file_sync is not None else None
             if not found and sync_now is not None:
                 # Shared with the message a moment ago: the channel's Files may not be synced.
                 await sync_now(inspection.id or 0)
@@ -436,7 +432,7 @@ def register(router: Router, services: Services) -> None:
         aliases=("check files",),
     )
     async def sync_files(turn: Turn) -> Reply:
-        sync_now: SyncNow | None = services.extras.get("file_sync")
+        sync_now = services.file_sync.sync_now if services.file_sync is not None else None
         if sync_now is None or services.directory is None:
             raise InspectionError(
                 "I can't read the channel's Files here (Microsoft Graph is not set up)"

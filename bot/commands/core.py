@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from bot import cards
 from bot.context import CHOOSE_ACTION, choice_reply
@@ -12,7 +13,7 @@ from inspection.errors import NotFound
 from inspection.model import InspectionStatus
 
 
-def register(router: Router, services: Services) -> None:
+def register(router: Router[Any], services: Services) -> None:
     @router.command("help", help="What I can do, and how to say it", aliases=("commands", "?"))
     async def show_help(turn: Turn) -> Reply:
         return help_reply(router)
@@ -71,7 +72,7 @@ def register(router: Router, services: Services) -> None:
         return chosen
 
 
-def help_reply(router: Router) -> Reply:
+def help_reply(router: Router[Any]) -> Reply:
     lines: list[str] = []
     rows: list[tuple[str, str]] = []
     for route in router.commands:

@@ -149,7 +149,7 @@ class MissingLinkOfficer(PlanningError):
     """Everything else in the one-line form was fine: the bot can ask for just this."""
 
 
-def register(router: Router, services: Services) -> None:
+def register(router: Router[Any], services: Services) -> None:
     def framework_of(inspection: Inspection) -> Framework:
         return services.frameworks.get(inspection.framework)
 
@@ -373,7 +373,7 @@ def register(router: Router, services: Services) -> None:
             replace(inspection, channel=result.channel, status=InspectionStatus.ACTIVE)
         )
         timeline = timeline_for(placed, services.frameworks)
-        poster = turn.extras.get("post_to_channel")
+        poster = turn.teams.post_to_channel if turn.teams is not None else None
         notes = [
             f'Channel "{result.display_name}" is ready with {len(result.folders)} folders'
             + (f": {result.web_url}" if result.web_url else ".")
@@ -615,11 +615,9 @@ Resolve = Callable[[str], Awaitable[Any]]
 
 
 def _resolver(turn: Turn) -> Resolve:
-    resolve = turn.extras.get("resolve_member")
-    if resolve is None:
+    if turn.teams is None:
         raise ConfigurationError("I can't look people up here; use the Teams app")
-    found: Resolve = resolve
-    return found
+    return turn.teams.member
 
 
 async def _member(resolve: Resolve, mention: Mention, role: Role) -> Member:
@@ -629,7 +627,7 @@ async def _member(resolve: Resolve, mention: Mention, role: Role) -> Member:
             f"I couldn't find {mention.name or 'that person'} in this team. Check they are a "
             "member of it (guests too), then send the command again."
         )
-    return Member(person.aad_object_id, role, person.name or mention.name, person.email)
+    return Member(person.aad_object_id, role, person.display_name or mention.name, person.email)
 
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -651,11 +649,10 @@ def _picked(turn: Turn, key: str) -> list[str]:
 
 async def _picked_member(turn: Turn, aad_object_id: str, role: Role) -> Member:
     """A picked person, with their name from Teams when the bot can see them."""
-    resolve = turn.extras.get("resolve_member")
-    person = await resolve(aad_object_id) if resolve is not None else None
+    person = await turn.teams.member(aad_object_id) if turn.teams is not None else None
     if person is None:
         return Member(aad_object_id, role)
-    return Member(aad_object_id, role, person.name, person.email)
+    return Member(aad_object_id, role, person.display_name, person.email)
 
 
 def _iso(turn: Turn, key: str) -> date:

@@ -8,6 +8,7 @@ a due date. The scheduler chases on its own ladder; `chase` lets an inspector do
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from bot.cards.reminders import OverdueLine, overdue_card, snoozed_card
 from bot.router import InvalidCardData, Reply, Router, Turn
@@ -22,7 +23,7 @@ MAX_SERIES = 50
 DOCUMENTS_DUE = "documents_due"
 
 
-def register(router: Router, services: Services) -> None:
+def register(router: Router[Any], services: Services) -> None:
     def today_for(inspection: Inspection) -> date:
         return local_today(services.clock, services.frameworks.get(inspection.framework).zone)
 

@@ -38,16 +38,15 @@ from bot.cards.requests import Viewer, confirm_card, list_card, request_card
 from bot.router import Attachment, DialogStart, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
-from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile, clean_name
+from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
 from inspection.errors import InspectionError
 from inspection.inspections import timeline_for
-from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Channel, Inspection, Role
+from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
 from inspection.notifier import OutgoingMessage, Recipient
 from inspection.privacy import check_text
 from inspection.request_export import (
     LOG_FILE_NAME,
     XLSX_TYPE,
-    LogPublisher,
     publish_factual_accuracy_grid,
     to_xlsx,
 )
@@ -104,25 +103,13 @@ class _Parsed:
     due_on: date | None
 
 
-def register(router: Router, services: Services) -> None:
+def register(router: Router[Any], services: Services) -> None:
     def requests() -> RequestLog:
         service = services.requests
         if service is None:
             raise InspectionError("the information request log is not available yet")
         assert isinstance(service, RequestLog)
         return service
-
-    if isinstance(services.requests, RequestLog):
-        # Keep the Excel copy in the channel's "Information requests" folder after every change
-        # (issue 5), through the Graph Directory when one is configured, after the reply.
-        publisher = LogPublisher(_ServicesDirectory(services), services.requests, background=True)
-        services.extras["request_log_publisher"] = publisher
-
-        async def keep_copy(inspection: Inspection, changed: InformationRequest) -> None:
-            if services.directory is not None:
-                await publisher(inspection, changed)
-
-        services.requests.add_listener(keep_copy)
 
     def person(turn: Turn) -> Person:
         return Person(turn.user.aad_object_id or "", turn.user.name)
@@ -698,28 +685,6 @@ def register(router: Router, services: Services) -> None:
         )
 
 
-class _ServicesDirectory:
-    """Uploads through whatever Directory the services hold at the time (set after start-up
-    in local runs and tests)."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-
-    async def upload(
-        self,
-        channel: Channel,
-        folder: str,
-        name: str,
-        content: bytes,
-        *,
-        content_type: str = "application/octet-stream",
-    ) -> DriveFile:
-        directory = self._services.directory
-        if directory is None:
-            raise InspectionError("the channel's Files are not available (no Microsoft Graph)")
-        return await directory.upload(channel, folder, name, content, content_type=content_type)
-
-
 _LIST_WORDS = frozenset(
     {"overdue", "open", "answered", "all", "due today", "due this week", "this week", "mine"}
 )
@@ -818,11 +783,10 @@ def _query_for(
 
 async def _member_id(turn: Turn, inspection: Inspection, who: str) -> str:
     if turn.mentions:
-        resolve = turn.extras.get("resolve_member")
-        if resolve is not None:
-            found = await resolve(turn.mentions[0].teams_id)
+        if turn.teams is not None:
+            found = await turn.teams.member(turn.mentions[0].teams_id)
             if found is not None:
-                return str(found.aad_object_id)
+                return found.aad_object_id
         raise InspectionError(
             "I couldn't find that person in Teams; try `director` or `link officer`"
         )

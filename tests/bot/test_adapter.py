@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import main
 from bot.adapter import build_adapter, check_bot_settings
+from cli.main import main
 from inspection.errors import ConfigurationError
 from settings import load_settings
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from app import main
 from cli.app_package import PACKAGE_DIR, check_package, known_commands, known_routes, png_size
+from cli.main import main
 
 SCHEMA = Path(__file__).parent / "schemas" / "MicrosoftTeams.v1.17.schema.json"
 APP_ID = "11111111-2222-4333-8444-555555555555"

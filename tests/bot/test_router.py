@@ -27,8 +27,8 @@ def make_turn(text: str, data: dict[str, object] | None = None) -> Turn:
     )
 
 
-def router_with_commands() -> Router:
-    router = Router()
+def router_with_commands() -> Router[None]:
+    router: Router[None] = Router(None)
     router.use(friendly_errors)
 
     @router.command("status", help="Show status")
@@ -111,7 +111,7 @@ async def test_long_and_empty_messages() -> None:
 
 
 async def test_middleware_order_and_route_visible() -> None:
-    router = Router()
+    router: Router[None] = Router(None)
     seen: list[str] = []
 
     async def outer(turn: Turn, route: Route, call_next):  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from app import main
+from cli.main import main
 from inspection.clock import FixedClock
 from inspection.frameworks import builtin_frameworks
 from inspection.requests import Person, RequestLog

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app import main
+from cli.main import main
 
 JCC_ARGS = [
     "timeline", "--framework", "jcc-children-social-care", "--type", "full",
@@ -124,7 +124,7 @@ def test_create_refuses_bad_dates_and_stores_nothing(
 
 def test_console_script_runs_as_a_process() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "app", *JCC_ARGS, "--json"],
+        [sys.executable, "-m", "cli.main", *JCC_ARGS, "--json"],
         capture_output=True,
         text=True,
         check=False,

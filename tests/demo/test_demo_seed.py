@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 
-from app import main
 from cli.demo import (
     DEMO_CHANNEL_ID,
     DEMO_PEOPLE,
@@ -18,6 +17,7 @@ from cli.demo import (
     demo_dates,
     seed_demo,
 )
+from cli.main import main
 from cli.playground import demo_person, mock_tenant_yaml
 from inspection.checklist import InspectionChecklist, ItemStatus
 from inspection.clock import FixedClock, local_today

@@ -53,7 +53,8 @@ def _reuse_this_venv(clone: Path) -> None:
     wrapper = venv / "inspection-bot"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f'exec "{sys.executable}" -c "import sys; from app import main; sys.exit(main())" "$@"\n'
+        f'exec "{sys.executable}" -c '
+        '"import sys; from cli.main import main; sys.exit(main())" "$@"\n'
     )
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
     digest = hashlib.sha256((clone / "pyproject.toml").read_bytes()).hexdigest()

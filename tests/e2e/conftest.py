@@ -30,15 +30,20 @@ def clock() -> FixedClock:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+async def running_bot(
+    tmp_path: Path, clock: FixedClock, directory: Any = None
+) -> AsyncIterator[BotHarness]:
     """The real app (auth off, SQLite, the scheduler not started: a test decides when reminders
-    go) behind a test server, with a FakeConnector playing Teams."""
+    go) behind a test server, with a FakeConnector playing Teams; `directory` stands in for
+    Microsoft Graph (none by default)."""
     settings = load_settings(
         DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
         MicrosoftAppId="",
         MicrosoftAppPassword="",
     )
-    app = create_app(settings, clock=clock, retry_base_seconds=0.001, scheduler=False)
+    app = create_app(
+        settings, clock=clock, directory=directory, retry_base_seconds=0.001, scheduler=False
+    )
     async with FakeConnector() as connector:
         for person in EVERYONE:
             connector.add_member(person.teams_id, person.aad_object_id, person.name, person.email)
@@ -53,4 +58,13 @@ async def running_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHar
 @pytest.fixture
 async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
     async with running_bot(tmp_path, clock) as harness:
+        yield harness
+
+
+@pytest.fixture
+async def graph_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
+    """The bot with a FakeDirectory as Microsoft Graph (`graph_bot.services.directory`)."""
+    from tests.fakes.requests import FakeDirectory
+
+    async with running_bot(tmp_path, clock, FakeDirectory()) as harness:
         yield harness

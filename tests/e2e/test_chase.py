@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 from inspection.clock import FixedClock
 from inspection.requests import Person
-from scheduler.runtime import build_reminders
-from settings import load_settings
+from scheduler.runtime import ReminderScheduler
 from tests.fakes.teams import CHANNEL_ID, INSPECTOR, LEAD, LINK, OUTSIDER, BotHarness, content
 
 
@@ -98,8 +97,7 @@ async def test_snooze_button_without_a_scheduler_says_so(bot: BotHarness) -> Non
 
 async def test_snooze_button_updates_the_card_in_place(bot: BotHarness) -> None:
     inspection = await bot.inspection()
-    settings = load_settings()
-    bot.services.scheduler = build_reminders(bot.services, settings, notifier=bot.services.notifier)
+    bot.services.scheduler = ReminderScheduler(bot.services.dispatcher, bot.services.frameworks)
     data = {
         "action": "snooze_reminders",
         "inspection_id": inspection.id,

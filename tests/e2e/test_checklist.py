@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app import SERVICES, create_app
+from app import GRAPH_EMULATOR, SERVICES, create_app
 from graph.emulator import GraphEmulator, seed_local
 from inspection.clock import FixedClock
 from inspection.directory import channel_folders
 from inspection.errors import Unavailable
 from inspection.model import Inspection
+from scheduler.file_sync import FileSyncPoller
 from settings import load_settings
 from store.files import SqlFileStore, StoredSubscription
 from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
@@ -57,9 +58,14 @@ async def _inspection(bot: BotHarness) -> Inspection:
     return inspection
 
 
+def _poller(bot: BotHarness) -> FileSyncPoller:
+    assert bot.services.file_sync is not None
+    return bot.services.file_sync
+
+
 def _folder(bot: BotHarness, inspection: Inspection) -> Path:
     assert inspection.channel is not None
-    emulator = bot.services.extras["graph_emulator"]
+    emulator = bot.client.app[GRAPH_EMULATOR]
     folder: Path = emulator.channel_folder(inspection.channel.channel_id)
     return folder
 
@@ -87,7 +93,7 @@ async def _in_channel(
 
 async def _poll(bot: BotHarness) -> list[Sent]:
     mark = len(bot.connector.calls)
-    report = await bot.services.extras["file_poller"].poll()
+    report = await _poller(bot).poll()
     assert report is not None and not report.failed, report
     return bot.since(mark)
 
@@ -112,7 +118,7 @@ async def test_a_dropped_file_updates_the_channel_card_in_place(bot: BotHarness)
     assert "Document checklist: Fostering Service" in content(card_post)
     assert "Required: 0 of 8 received, 8 missing" in content(card_post)
     assert "it updates itself as files arrive" in bot.texts(posted)
-    stored = await bot.services.extras["checklist_board"].cards.get(inspection.id)
+    stored = await bot.services.board.cards.get(inspection.stored_id)
     assert stored is not None
 
     staffing = _item_folder(bot, inspection, "staffing_data")
@@ -155,7 +161,7 @@ async def test_without_a_card_the_first_sync_posts_one(bot: BotHarness) -> None:
     [post] = [s for s in sent if s.cards]
     assert post.method == "POST"
     assert "Required: 1 of 8 received" in content(post)
-    assert await bot.services.extras["checklist_board"].cards.get(inspection.id) is not None
+    assert await bot.services.board.cards.get(inspection.stored_id) is not None
 
 
 async def test_an_ambiguous_file_is_asked_in_the_link_officers_chat_and_answered(
@@ -182,7 +188,7 @@ async def test_an_ambiguous_file_is_asked_in_the_link_officers_chat_and_answered
     assert "Recorded: 'Data Nov.xlsx' is the Staffing data" in content(reply)
     [card] = [s for s in _puts(answered) if "Document checklist" in content(s)]
     assert "Data Nov.xlsx" in content(card)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     assert state.questions == ()
 
     # Pressing again: already answered, said so.
@@ -263,7 +269,7 @@ async def test_not_applicable_waives_with_the_reason_and_can_be_undone(bot: BotH
     )
     [card] = [s for s in _puts(sent) if "Document checklist" in content(s)]
     assert "Not needed: the service employs no social workers directly" in content(card)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     waiver = state.item("staffing_data").waiver
     assert waiver is not None and waiver.by == LINK.aad_object_id
 
@@ -325,7 +331,7 @@ async def test_moving_onsite_checks_the_meeting_dates_again(bot: BotHarness) -> 
     )
     (_item_folder(bot, inspection, "onsite_meetings") / "Meetings.docx").write_bytes(meetings)
     await _poll(bot)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     assert state.item("onsite_meetings").status.value == "received"
 
     sent = await _in_channel(bot, inspection, "move onsite 11 May to 15 May")
@@ -377,7 +383,7 @@ async def test_a_sync_whose_recording_failed_is_caught_up_on_the_next_poll(
 ) -> None:
     inspection = await _inspection(bot)
     await _in_channel(bot, inspection, "checklist")
-    intake = bot.services.extras["checklist_intake"]
+    intake = bot.services.intake
     real = intake.record_sync
 
     async def database_down(*_args: Any) -> Any:
@@ -387,7 +393,7 @@ async def test_a_sync_whose_recording_failed_is_caught_up_on_the_next_poll(
     (_item_folder(bot, inspection, "organisational_structure") / "Org chart.pdf").write_bytes(
         b"%PDF-1.4 org chart"
     )
-    poller = bot.services.extras["file_poller"]
+    poller = _poller(bot)
     report = await poller.poll()
     assert report is not None and inspection.id in report.failed
     # The delta sync itself went through, so the next sync brings nothing new: the checklist
@@ -401,7 +407,7 @@ async def test_a_sync_whose_recording_failed_is_caught_up_on_the_next_poll(
 
 async def test_polling_is_skipped_while_notifications_are_fresh(bot: BotHarness) -> None:
     inspection = await _inspection(bot)
-    poller = bot.services.extras["file_poller"]
+    poller = _poller(bot)
 
     async def subscribed(_inspection_id: int) -> bool:
         return True
@@ -441,7 +447,7 @@ async def test_this_file_with_the_file_attached_in_the_channel(bot: BotHarness) 
     ]
     sent = await bot.send(payload)
     assert "Recorded: 'Return Feb.xlsx' is the Staffing data (received)" in bot.texts(sent)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     assert [f.path for f in state.item("staffing_data").files] == ["Return Feb.xlsx"]
 
 
@@ -460,7 +466,7 @@ async def test_a_burst_of_questions_is_a_few_cards_and_one_summary(bot: BotHarne
     assert len(questions) == 4
     [summary] = [s for s in to_link if "more questions" in content(s)]
     assert "I have 3 more questions about files I couldn't place" in content(summary)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     assert len(state.questions) == len(months)  # all still open, listed on the card
 
 
@@ -512,7 +518,7 @@ async def test_a_graph_change_notification_updates_the_card(tmp_path: Path) -> N
                 inspection = await _inspection(bot)
                 assert inspection.id is not None and inspection.channel is not None
                 await _in_channel(bot, inspection, "checklist")
-                card = await bot.services.extras["checklist_board"].cards.get(inspection.id)
+                card = await bot.services.board.cards.get(inspection.stored_id)
                 assert card is not None
                 files = SqlFileStore(bot.services.database)
                 await files.save_subscription(
@@ -569,7 +575,7 @@ async def test_this_file_means_the_file_asked_about_and_not_a_document_is_heard(
     assert "Is 'Data Nov.xlsx' the Child-level data lists?" in bot.texts(sent)
     done = await bot.submit(_button(sent[0], "Yes"), as_=LINK)
     assert "Recorded: 'Data Nov.xlsx' is the Child-level data lists" in bot.texts(done)
-    state = await bot.services.extras["checklist_intake"].state(inspection)
+    state = await bot.services.intake.state(inspection)
     assert state.questions == ()
 
     sent = await bot.say("'Parking at the office.pdf' is not a checklist document", as_=LINK)

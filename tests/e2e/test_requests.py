@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 
 from inspection.directory import INFORMATION_REQUESTS_FOLDER
-from inspection.request_export import LOG_FILE_NAME
+from inspection.request_export import LOG_FILE_NAME, LogPublisher
 from inspection.requests import RequestLog, RequestStatus
 from tests.fakes.requests import FakeDirectory
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness
@@ -49,9 +49,15 @@ def _log(bot: BotHarness) -> RequestLog:
     return service
 
 
+def _publisher(bot: BotHarness) -> LogPublisher:
+    assert bot.services.log_publisher is not None
+    return bot.services.log_publisher
+
+
 def _directory(bot: BotHarness) -> FakeDirectory:
-    directory = FakeDirectory()
-    bot.services.directory = directory  # type: ignore[assignment]
+    """The harness's stand-in for Graph (the `graph_bot` fixture)."""
+    directory = bot.services.directory
+    assert isinstance(directory, FakeDirectory)
     return directory
 
 
@@ -179,8 +185,9 @@ async def test_log_by_message_action(bot: BotHarness) -> None:
 
 
 async def test_answer_with_an_attachment_in_a_personal_chat(
-    bot: BotHarness, files_server: TestServer
+    graph_bot: BotHarness, files_server: TestServer
 ) -> None:
+    bot = graph_bot
     await bot.inspection()
     directory = _directory(bot)
     await bot.say("request Minutes of the strategy discussion for CR-104233", where="channel")
@@ -202,7 +209,7 @@ async def test_answer_with_an_attachment_in_a_personal_chat(
     assert linked.name == "minutes.pdf" and linked.web_url is not None
     assert linked.web_url.endswith("IR-001 minutes.pdf")  # the channel copy, not OneDrive
     # The Excel copy in the channel followed the changes (after the replies, in the background).
-    await bot.services.extras["request_log_publisher"].idle()
+    await _publisher(bot).idle()
     copies_of_log = [u for u in directory.uploads if u[2] == LOG_FILE_NAME]
     assert copies_of_log
     latest = load_workbook(io.BytesIO(copies_of_log[-1][3]))["Requests"]
@@ -210,8 +217,9 @@ async def test_answer_with_an_attachment_in_a_personal_chat(
 
 
 async def test_a_file_that_cannot_be_fetched_is_still_linked(
-    bot: BotHarness, files_server: TestServer
+    graph_bot: BotHarness, files_server: TestServer
 ) -> None:
+    bot = graph_bot
     await bot.inspection()
     _directory(bot)
     await bot.say("request Chronology for CR-3003", where="channel")
@@ -282,7 +290,8 @@ async def test_notes_stay_out_of_the_channel(bot: BotHarness) -> None:
         assert "short-staffed" not in bot.texts(sent)
 
 
-async def test_export_posts_the_workbook_checked_cell_by_cell(bot: BotHarness) -> None:
+async def test_export_posts_the_workbook_checked_cell_by_cell(graph_bot: BotHarness) -> None:
+    bot = graph_bot
     inspection = await bot.inspection()
     directory = _directory(bot)
     await bot.say("request Supervision records for the team manager due Friday", where="channel")
@@ -290,7 +299,7 @@ async def test_export_posts_the_workbook_checked_cell_by_cell(bot: BotHarness) -
     await bot.say("note IR-001 internal remark", where="personal")
     await bot.say("close IR-001", where="channel")
     await bot.say("request Staffing return for February", as_=INSPECTOR, where="channel")
-    await bot.services.extras["request_log_publisher"].idle()
+    await _publisher(bot).idle()
     uploads_before = len(directory.uploads)
     sent = await bot.say("export", as_=DIRECTOR, where="channel")
     said = bot.texts(sent)

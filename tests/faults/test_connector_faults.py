@@ -10,8 +10,7 @@ import pytest
 
 from bot.notifier import TeamsNotifier
 from inspection.clock import FixedClock
-from scheduler.runtime import ReminderScheduler, build_reminders
-from settings import load_settings
+from scheduler.runtime import ReminderScheduler
 from tests.fakes.teams import LINK, BotHarness, content
 
 
@@ -32,7 +31,7 @@ def reminders(harness: BotHarness, sleep: RecordedSleep) -> ReminderScheduler:
     # The app's one send policy, waiting on a recorded clock instead of the real one.
     services.sender.policy.sleep = sleep
     services.sender.policy.jitter = lambda: 0.5
-    return build_reminders(services, load_settings(), notifier=services.notifier)
+    return ReminderScheduler(services.dispatcher, services.frameworks)
 
 
 async def ready(harness: BotHarness) -> None:

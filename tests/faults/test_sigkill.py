@@ -75,7 +75,11 @@ class Bot:
             "BOT_NOW": now.isoformat() if now else "",
         }
         command = (
-            [sys.executable, "-c", "import sys, app; sys.exit(app.main(['serve']))"]
+            [
+                sys.executable,
+                "-c",
+                "import sys; from cli.main import main; sys.exit(main(['serve']))",
+            ]
             if now is None
             else [sys.executable, str(Path(__file__).with_name("run_app.py"))]
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app import main
+from cli.main import main
 from graph.emulator import EmulatedTeam, GraphEmulator
 from tests.graph.conftest import DIRECTOR, INSPECTOR, LEAD, LINK_OFFICER
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import main
+from cli.main import main
 from tests.documents import fixture_set
 
 FRAMEWORK = ["--framework", "jcc-children-social-care"]

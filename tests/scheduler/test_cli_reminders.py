@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import main
+from cli.main import main
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from inspection.errors import Unavailable
 from inspection.frameworks import FrameworkRegistry
 from inspection.reminder_dispatch import TickReport
 from inspection.requests import NewRequest, Person, Priority
-from scheduler.runtime import ReminderScheduler, attach, build_reminders, cron_triggers, tick_times
+from scheduler.runtime import ReminderScheduler, attach, cron_triggers, tick_times
 from settings import load_settings
 from store.database import Database
 from store.requests import SqlRequestRepository
@@ -131,21 +131,13 @@ async def test_overlapping_ticks_are_skipped(frameworks: FrameworkRegistry) -> N
 async def test_built_from_the_real_request_log_and_checklist(
     sqlite_database: Database, world_factory: Callable[[Database], World]
 ) -> None:
-    from bot.services import Services
-    from inspection.inspections import InspectionService
-    from store.conversations import SqlConversationStore
+    from app import build_services
 
     world = world_factory(sqlite_database)
     stored = await world.inspections.add(jcc_inspection())
     assert stored.id is not None
-    services = Services(
-        database=sqlite_database,
-        frameworks=world.frameworks,
-        clock=world.clock,
-        repository=world.inspections,
-        inspections=InspectionService(world.inspections, world.frameworks, world.clock),
-        conversations=SqlConversationStore(sqlite_database),
-    )
+    settings = load_settings(DATABASE_URL=sqlite_database.url, MicrosoftAppId="")
+    services = build_services(settings, clock=world.clock, notifier=world.notifier)
     lead = Person("lead-1", "Lead Inspector")
     await SqlRequestRepository(sqlite_database).add(
         NewRequest(
@@ -162,9 +154,10 @@ async def test_built_from_the_real_request_log_and_checklist(
             history=(),
         )
     )
-    reminders = build_reminders(services, load_settings(), notifier=world.notifier)
+    reminders = ReminderScheduler(services.dispatcher, services.frameworks)
     world.clock.set(datetime(2026, 4, 21, 8, 5, tzinfo=UTC))  # 09:05 BST, IR-001's due day
     await reminders.tick()
+    await services.database.dispose()
     texts = "\n".join(m.text for m in world.notifier.sent)
     assert "IR-001 (CR-104233) today: Supervision records for CR-104233" in texts
     # No checklist files at all: every required item is listed as missing.

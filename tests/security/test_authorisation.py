@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 import store.all_tables  # noqa: F401
-from bot.commands import build_router
+from bot.features import build_router
 from bot.limits import MAX_ATTACHMENTS, MAX_ENTITIES, MAX_JSON_DEPTH
 from bot.router import Route, Router
 from inspection.model import Inspection, Role
@@ -64,16 +64,16 @@ async def snapshot(harness: BotHarness) -> dict[str, list[tuple[Any, ...]]]:
     return found
 
 
-def router_of(harness: BotHarness) -> Router:
+def router_of(harness: BotHarness) -> Router[Any]:
     return build_router(harness.services)
 
 
-def role_routes(router: Router) -> list[Route]:
+def role_routes(router: Router[Any]) -> list[Route]:
     """Commands limited to some roles (visible ones and their aliases share a route)."""
     return [route for route in router.commands if route.roles is not None]
 
 
-def inspection_actions(router: Router) -> list[Route]:
+def inspection_actions(router: Router[Any]) -> list[Route]:
     return [
         route
         for route in router._actions.values()  # no public list of card actions

@@ -83,10 +83,10 @@ async def test_an_unexpected_error_is_logged_without_its_message(
 ) -> None:
     original = Router._run
 
-    async def failing(self: Router, route: Route, turn: Turn) -> Any:
+    async def failing(self: Router[Any], route: Route, turn: Turn) -> Any:
         if route.name == "help":
 
-            async def explode(_turn: Turn) -> Any:
+            async def explode(_turn: Turn, _services: Any) -> Any:
                 raise ValueError(f"could not read {turn.text} for {CASE_REF}")
 
             route = Route(name="help", handler=explode, kind="command")

@@ -38,8 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-import app
 import store.all_tables  # noqa: F401
+from cli import main as cli_main
 from cli.common import CliError
 from cli.purge import plan_tables, purge
 from inspection.clock import FixedClock
@@ -378,14 +378,14 @@ def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 def test_cli_dry_run_lists_and_keeps(
     stored: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = app.main(
+    code = cli_main.main(
         ["purge", "--inspection", str(stored["old"]), "--older-than", "365", "--dry-run"]
     )
     out = capsys.readouterr().out
     assert code == 0
     assert "Dry run: nothing was deleted" in out and "inspection_members" in out
     assert "Teams channel" in out
-    code = app.main(["inspections", "list", "--all", "--json"])
+    code = cli_main.main(["inspections", "list", "--all", "--json"])
     listed = json.loads(capsys.readouterr().out)["inspections"]
     assert {i["id"] for i in listed} == {stored["old"], stored["recent"]}
 
@@ -393,11 +393,13 @@ def test_cli_dry_run_lists_and_keeps(
 def test_cli_purge_deletes_and_reports_json(
     stored: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = app.main(["purge", "--inspection", str(stored["old"]), "--older-than", "365", "--json"])
+    code = cli_main.main(
+        ["purge", "--inspection", str(stored["old"]), "--older-than", "365", "--json"]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 0 and report["dry_run"] is False
     assert {"table": "inspection_members", "action": "delete", "rows": 2} in report["tables"]
-    app.main(["inspections", "list", "--all", "--json"])
+    cli_main.main(["inspections", "list", "--all", "--json"])
     listed = json.loads(capsys.readouterr().out)["inspections"]
     assert [i["id"] for i in listed] == [stored["recent"]]
 
@@ -414,7 +416,7 @@ def test_cli_refuses_bad_arguments_clearly(
     stored: dict[str, int], capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
 ) -> None:
     with pytest.raises(SystemExit) as exited:
-        app.main(["purge", *arguments])
+        cli_main.main(["purge", *arguments])
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
@@ -431,8 +433,8 @@ def test_cli_refuses_what_it_may_not_delete(
     stored: dict[str, int], capsys: pytest.CaptureFixture[str], which: str, message: str
 ) -> None:
     target = str(stored["recent"]) if which == "RECENT" else which
-    assert app.main(["purge", "--inspection", target, "--older-than", "30"]) == 2
+    assert cli_main.main(["purge", "--inspection", target, "--older-than", "30"]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
-    app.main(["inspections", "list", "--all", "--json"])
+    cli_main.main(["inspections", "list", "--all", "--json"])
     assert len(json.loads(capsys.readouterr().out)["inspections"]) == 2

@@ -1,0 +1,38 @@
+"""Every feature of the bot, and the router built from them at start-up.
+
+Each feature module declares its routes at module level (`routes = Routes()`); `build_router`
+adds them in this order (the order of `help`), behind the middleware every turn passes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from bot.context import InspectionResolver
+from bot.operations import observe_turns, tag_inspection
+from bot.router import Router, friendly_errors, log_turns
+
+FEATURE_MODULES = [
+    "bot.commands.core",
+    "bot.commands.inspections",
+    "bot.commands.reminders",
+    "bot.commands.requests",
+    "bot.commands.checklist",
+]
+
+
+def build_router(services: Any) -> Router[Any]:
+    """The router over `services` (None: only the command list, for the app package)."""
+    router: Router[Any] = Router(services)
+    # Outermost first: metrics, log every turn, turn errors into replies, find the inspection.
+    router.use(observe_turns)
+    router.use(log_turns)
+    router.use(friendly_errors)
+    if services is not None:
+        router.use(InspectionResolver(services))
+    router.use(tag_inspection)  # log lines carry the inspection id
+    for name in FEATURE_MODULES:
+        module = importlib.import_module(name)
+        module.register(router, services)
+    return router
