@@ -71,6 +71,8 @@ UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
 MAX_COMMAND_CHARS = 2000
 # How long the bot waits for the answer to its question before forgetting it.
 PENDING_SECONDS = 15 * 60
+# Ids and versions in card data fit PostgreSQL's integer (and SQLite's); others name nothing.
+MAX_CARD_INT = 2**31 - 1
 # The card action behind "Did you mean ...?" buttons (registered in bot/commands/core.py).
 RUN_COMMAND_ACTION = "run_command"
 
@@ -188,13 +190,15 @@ class Turn:
         return value.strip()
 
     def data_int(self, key: str) -> int:
+        """A whole number from the card's data (an id, a version). One outside what the
+        database stores is the id of nothing (0), so it is answered like an unknown id."""
         value = (self.data or {}).get(key)
         if isinstance(value, bool):
             raise InvalidCardData(key)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip()) if len(value.strip()) <= 19 else MAX_CARD_INT + 1
         if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().isdigit() and len(value) < 12:
-            return int(value)
+            return value if 0 <= value <= MAX_CARD_INT else 0
         raise InvalidCardData(key)
 
     async def say(self, text: str) -> None:

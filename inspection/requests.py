@@ -1090,7 +1090,10 @@ def _closed_by(request: InformationRequest) -> str:
 
 
 def _stale(current: InformationRequest) -> StaleRequest:
-    last = current.history[-1] if current.history else None
+    # The refusal may be shown where provider staff read it: it names the last change anyone
+    # may see, never an inspectors-only entry (an internal note, or who wrote it).
+    shared = [entry for entry in current.history if not entry.internal]
+    last = shared[-1] if shared else None
     by = f" ({last.action} by {last.actor.name})" if last else ""
     return StaleRequest(
         f"{current.ref} changed while you were looking at it: it is now "

@@ -583,3 +583,20 @@ def test_similarity_flags_what_a_person_would_call_the_same_request(
 ) -> None:
     assert (similarity(a, b) >= SIMILARITY_THRESHOLD) is alike
     assert similarity(a, b) == similarity(b, a)
+
+
+async def test_a_stale_refusal_never_names_an_internal_note(
+    frameworks: FrameworkRegistry,
+) -> None:
+    """The refusal is shown where provider staff read it: the last change it names is the last
+    one they may see, never an inspectors-only note or its author."""
+    w = world(frameworks)
+    request = await _logged(w)
+    seen = await w.log.answer(1, request.ref, LINK, "Attached")
+    await w.log.withdraw(1, request.ref, INSPECTOR)
+    await w.log.add_note(1, request.ref, LEAD, "Provider slow to respond; chase at KIT")
+    with pytest.raises(StaleRequest) as caught:
+        await w.log.accept(1, request.ref, LEAD, expected_version=seen.version)
+    message = str(caught.value)
+    assert "(withdrawn by Inspector B)" in message
+    assert "note" not in message.lower() and LEAD.name not in message
