@@ -74,7 +74,8 @@ _fold = functools.lru_cache(maxsize=8192)(_fold_word)
 
 
 def _read(name: str) -> list[str]:
-    text = resources.files("inspection.privacy_data").joinpath(name).read_text(encoding="utf-8")
+    path = resources.files("inspection").joinpath("privacy_data", name)
+    text = path.read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and line[0] != "#"]
 
 
