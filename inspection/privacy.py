@@ -117,7 +117,7 @@ def warm_up(terms: Iterable[str] = ()) -> None:
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*(?:['’]s?)?")
 _CASE_REF = re.compile(r"\b([A-Z]{1,6})[-/]?(\d{3,12})\b")
-_ANY_CASE_REF = re.compile(r"\b[A-Za-z]{1,6}[-/ ]?\d{3,12}\b")
+_ANY_CASE_REF = re.compile(r"\b(?:[A-Za-z]{1,6}[-/]?\d{3,12}|[A-Z]{1,6} \d{3,12})\b")
 _ACRONYMS = re.compile(r"^[A-Z]{2,}s$")  # "IROs", "ICPCs", "KPIs"
 _SENTENCE_END = re.compile(r"[.!?;:\n\u2022]|(?:^|\s)[-–—*](?:\s|$)")
 
@@ -683,15 +683,23 @@ def redact(text: str, findings: Iterable[Finding]) -> str:
 
 def safe_file_name(name: str, *, terms: Iterable[str] = ()) -> str:
     """A file name fit to show in a card or a channel message: as it is, or with any child's
-    name or date of birth in it replaced (9.7), keeping the extension.
+    name or date of birth in it replaced (9.7), keeping the extension and the folders.
 
-    "Chronology_Zofia_Nowak.docx" -> "Chronology_[case reference].docx".
+    "Chronology_Zofia_Nowak.docx" -> "Chronology [case reference].docx".
     """
-    stem, dot, extension = name.rpartition(".")
+    return _safe_file_name(name, tuple(terms))
+
+
+@functools.lru_cache(maxsize=4096)
+def _safe_file_name(name: str, terms: tuple[str, ...]) -> str:
+    folder, slash, base = name.rpartition("/")
+    if slash:
+        return f"{_safe_file_name(folder, terms)}/{_safe_file_name(base, terms)}"
+    stem, dot, extension = base.rpartition(".")
     if not dot or not stem or len(extension) > 5 or " " in extension:
-        stem, dot, extension = name, "", ""
-    readable = re.sub(r"[_]+", " ", stem)  # the guard reads "Zofia_Nowak" as two words
+        stem, dot, extension = base, "", ""
+    readable = stem.replace("_", " ")  # the guard reads "Zofia_Nowak" as two words
     findings = check_text(readable, terms=terms)
     if not findings:
-        return name
+        return base
     return f"{redact(readable, findings)}{dot}{extension}"

@@ -35,7 +35,7 @@ from inspection.clock import Clock, local_today
 from inspection.errors import Conflict, Forbidden, InspectionError, NotFound
 from inspection.frameworks import Framework, FrameworkRegistry
 from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Role
-from inspection.privacy import Finding, check_text, find_case_refs, redact
+from inspection.privacy import Finding, check_text, find_case_refs, redact, safe_file_name
 from inspection.repository import InspectionRepository
 
 log = logging.getLogger(__name__)
@@ -144,6 +144,11 @@ class LinkedFile:
     item_id: str | None = None
     drive_id: str | None = None
     id: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name to show in a card: any child's name in it replaced (9.7)."""
+        return safe_file_name(self.name)
 
 
 @dataclass(frozen=True)

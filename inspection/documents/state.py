@@ -22,6 +22,7 @@ from inspection.documents.records import (
 from inspection.documents.text import tokens, version_key
 from inspection.errors import NotFound
 from inspection.frameworks import ChecklistItemSpec, Framework
+from inspection.privacy import safe_file_name
 
 
 class ItemStatus(StrEnum):
@@ -40,6 +41,11 @@ class FileRef:
     modified: datetime | None = None
     reason: str = ""  # why it counts for this item, or why it is unmatched/ignored/superseded
     confidence: float = 0.0
+
+    @property
+    def display_path(self) -> str:
+        """The path to show in a card or a message: a child's name in it replaced (9.7)."""
+        return safe_file_name(self.path)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Question:
     text: str
     options: tuple[tuple[str, str], ...]  # (item key, title)
     asked_at: datetime | None = None
+
+    @property
+    def display_path(self) -> str:
+        """The path to show in a card or a message: a child's name in it replaced (9.7)."""
+        return safe_file_name(self.path)
 
 
 @dataclass(frozen=True)
@@ -168,6 +179,7 @@ def _title_phrase(title: str) -> str:
 
 
 def question_text(name: str, titles: Sequence[str]) -> str:
+    name = safe_file_name(name)  # the question is posted in the channel (9.7)
     options = [f"the {_title_phrase(t)}" for t in titles]
     if len(options) == 1:
         return f"Is '{name}' {options[0]}?"
@@ -231,7 +243,7 @@ def build_state(framework: Framework, records: ChecklistRecords) -> ChecklistSta
         notes: list[str] = []
         found: dict[str, set[str]] = {}
         for assessment in current:
-            prefix = f"{assessment.file.path}: "
+            prefix = f"{safe_file_name(assessment.file.path)}: "
             problems.extend(prefix + p for p in assessment.problems)
             notes.extend(prefix + n for n in assessment.notes)
             for check, keys in assessment.found.items():
