@@ -481,11 +481,14 @@ class _Scan:
         if token.possessive and after is not None:
             context = {t.key for t in tokens[index + 1 : index + 4]}
             if context & _PERSONAL_CONTEXT:
-                return "a name before \"'s\""
+                return 'a name before "\'s"'
         if after is not None and after.key in _FAMILY_WORDS and not token.sentence_start:
             return f'a family name before "{after.key}"'
-        if after is not None and after.key in _FAMILY_WORDS and index and (
-            tokens[index - 1].key == "the"
+        if (
+            after is not None
+            and after.key in _FAMILY_WORDS
+            and index
+            and (tokens[index - 1].key == "the")
         ):
             return f'a family name before "{after.key}"'
         rest = token.end + (2 if token.possessive else 0)

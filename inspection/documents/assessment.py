@@ -7,7 +7,12 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from inspection.directory import INFORMATION_REQUESTS_FOLDER
-from inspection.documents.checks import CheckContext, run_checks
+from inspection.documents.checks import (
+    CONTENT_MISMATCH,
+    CheckContext,
+    content_mismatch,
+    run_checks,
+)
 from inspection.documents.content import (
     DEFAULT_LIMITS,
     DocumentContent,
@@ -152,7 +157,30 @@ async def assess_file(
         return assessment
     if content is None:
         content = await _load(file, reader, limits)
+    if mapping is None and isinstance(content, DocumentContent):
+        lacks = content_mismatch(item, content, file.name)
+        if lacks is not None:
+            return _mismatched(assessment, item, result, lacks)
     return _checked(assessment, item, content, context)
+
+
+def _mismatched(
+    assessment: FileAssessment, item: ChecklistItemSpec, result: MatchResult, lacks: str
+) -> FileAssessment:
+    """Content before names: the folder or name says `item`, the content does not. Not
+    received; a question for the link officer that says what the content lacks."""
+    by_folder = any(e.kind == "folder" and e.item_key == item.key for e in result.candidates)
+    suggested = "its folder suggests" if by_folder else "its name suggests"
+    reason = f"{suggested} the {item.title}, but its content has {lacks}"
+    return replace(
+        assessment,
+        item_key=None,
+        reason=reason,
+        candidates=(Candidate(item.key, assessment.confidence, reason),),
+        ambiguous=True,
+        content_checked=True,
+        found={CONTENT_MISMATCH: frozenset({item.key})},
+    )
 
 
 def _needs_confirmation(result: MatchResult) -> bool:

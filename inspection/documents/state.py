@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
-from inspection.documents.checks import item_problems
+from inspection.documents.checks import CONTENT_MISMATCH, item_problems
 from inspection.documents.matching import MATCH_THRESHOLD, Matcher
 from inspection.documents.records import (
     ChecklistRecords,
@@ -186,6 +186,12 @@ def question_text(name: str, titles: Sequence[str]) -> str:
     return f"Is '{name}' {', '.join(options[:-1])} or {options[-1]}?"
 
 
+def mismatch_question(name: str, reason: str, title: str) -> str:
+    """ "'Minutes 3 May.docx': its name suggests the Self-Evaluation Report, but its content has
+    none of the three key questions of 2.2 (...). Is it the Self-Evaluation Report?" """
+    return f"'{safe_file_name(name)}': {reason}. Is it the {_title_phrase(title)}?"
+
+
 def newest_first(assessments: list[FileAssessment]) -> list[FileAssessment]:
     floor = datetime.min.replace(tzinfo=UTC)
     return sorted(
@@ -223,7 +229,10 @@ def build_state(framework: Framework, records: ChecklistRecords) -> ChecklistSta
                 if c.item_key in titles
             )
             record = records.questions.get(file.file_id)
-            text = question_text(file.name, [t for _, t in options])
+            if CONTENT_MISMATCH in assessment.found and len(options) == 1:
+                text = mismatch_question(file.name, assessment.reason, options[0][1])
+            else:
+                text = question_text(file.name, [t for _, t in options])
             questions.append(
                 Question(
                     file.file_id, file.path, text, options, record.asked_at if record else None

@@ -22,7 +22,7 @@ from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection, Member, Role
 from tests.documents import fixture_set
-from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
+from tests.documents.builders import SER_SECTIONS, docx_bytes, staffing_rows, xlsx_bytes
 
 LINK = "aad-link-officer"
 LEAD = "aad-lead-inspector"
@@ -254,7 +254,7 @@ async def test_waiver_with_reason_then_a_file_arrives(
     )
     assert "self_evaluation_report" not in [i.key for i in state.missing_required()]
 
-    data = docx_bytes(title="Self-Evaluation Report", sections=[("Summary", 2)], stored_pages=12)
+    data = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS, stored_pages=12)
     state = await service.record_files(inspection, [_file("f1", "SER 2024.docx", data, clock)])
     item = state.item("self_evaluation_report")
     assert item.status == ItemStatus.RECEIVED and item.waiver is not None
@@ -511,7 +511,7 @@ async def test_recheck_needs_a_reader(service: InspectionChecklist) -> None:
 async def test_an_appendix_in_the_ser_folder_does_not_supersede_the_ser(
     service: InspectionChecklist, clock: FixedClock
 ) -> None:
-    ser = docx_bytes(title="Self-Evaluation Report", sections=[("Summary", 2)], stored_pages=20)
+    ser = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS, stored_pages=20)
     appendix = xlsx_bytes({"Data": [["Measure", "Value"], ["Contacts", 10]]})
     files = [_file("a", "SER 2024.docx", ser, clock, folder="02 Self-Evaluation Report")]
     clock.advance(timedelta(hours=1))
