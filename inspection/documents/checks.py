@@ -599,6 +599,44 @@ def content_mismatch(
     return None
 
 
+# --- Appendix 4: the factual accuracy grid's comments (9.7) ---------------------------------------
+
+# The grid's free-text columns (Appendix 4): the provider's comments and the inspectorate's
+# responses are checked like any other text a person writes.
+GRID_TEXT_COLUMNS = ("original text", "proposed correction", "comments", "response")
+
+
+def grid_comment_problems(content: DocumentContent, terms: Sequence[str] = ()) -> list[str]:
+    """Cells of a returned factual accuracy grid that may name a child or give a date of birth
+    (9.7), each with its row and column; never the name itself, only its first letter."""
+    from inspection.privacy import check_text
+
+    problems: list[str] = []
+    for table in content.tables:
+        grid = [list(table.header), *table.rows]
+        top = table.first_row_number - 1  # the sheet row of grid[0]
+        heads = [[cell_text(c).strip().lower() for c in row] for row in grid[:30]]
+        at = next(
+            (i for i, t in enumerate(heads) if "proposed correction" in t and "comments" in t),
+            None,
+        )
+        if at is None:
+            continue
+        titles = heads[at]
+        columns = {i: cell_text(grid[at][i]).strip() for i, t in enumerate(titles)
+                   if t in GRID_TEXT_COLUMNS}  # fmt: skip
+        for offset, row in enumerate(grid[at + 1 :], start=at + 1):
+            for index, title in columns.items():
+                value = row[index] if index < len(row) else None
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                findings = check_text(value, terms=terms)
+                if findings:
+                    hints = "; ".join(f.hint for f in findings[:3])
+                    problems.append(f"row {top + offset} ({title}): {hints}")
+    return problems
+
+
 CHECKS: dict[str, Check] = {
     "max_pages": max_pages,
     "key_questions": key_questions,
