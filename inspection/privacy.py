@@ -154,7 +154,7 @@ _SLOT_CUES = (
     "half-brother", "half-sister", "stepbrother", "stepsister", "sibling", "siblings", "twin",
     "twins", "cousin", "pupil", "teenager", "foster child", "visits to", "visit to",
     "visiting", "visited", "allocated to", "spoke to", "spoken to", "talked to", "case of",
-    "file of", "between",
+    "file of", "between", "thanks", "regards", "cheers",
 )  # fmt: skip
 # After a capitalised word opening a sentence: verbs that make it a person ("Adwoa was seen").
 _PERSON_VERBS = frozenset(
