@@ -162,8 +162,8 @@ def test_a_full_name_is_one_finding() -> None:
     [finding] = check_text("Could the IRO for Natalia Wójcik join the KIT?")
     assert finding.hint.endswith('"N…"')
     assert (
-        "Natalia Wójcik"
-        == "Could the IRO for Natalia Wójcik join the KIT?"[finding.start : finding.end]
+        "Could the IRO for Natalia Wójcik join the KIT?"[finding.start : finding.end]
+        == "Natalia Wójcik"
     )
 
 
