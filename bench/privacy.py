@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
+import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -28,13 +29,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.privacy.phrasings import Phrasing, corpus
-
-
-def _rss_kb() -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _caught(phrasing: Phrasing, findings: list[Any]) -> bool:
@@ -92,29 +86,53 @@ def timing() -> dict[str, Any]:
     runs.sort()
     return {
         "chars": len(text),
+        "ms_min_2000_chars": round(runs[0], 3),
         "ms_median_2000_chars": round(statistics.median(runs), 3),
         "ms_p95_2000_chars": round(runs[int(len(runs) * 0.95)], 3),
         "ms_median_short_request": round(statistics.median(short_runs), 4),
     }
 
 
+_RSS_PROBE = """
+import gc, json, sys, time
+sys.path.insert(0, sys.argv[1])
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+import inspection  # the package is imported by the app anyway
+gc.collect()
+before = rss()
+started = time.perf_counter()
+from inspection import privacy
+privacy.warm_up()
+loaded = time.perf_counter() - started
+privacy.check_text("Please send the care plan for CR-104233")
+gc.collect()
+print(json.dumps({"rss_mb_added": (rss() - before) / 1024, "load_ms": loaded * 1000}))
+"""
+
+
 def memory() -> dict[str, Any]:
+    """RSS added by the guard, in a fresh process without tracemalloc (which inflates RSS);
+    then what tracemalloc sees the lists keep, in this process."""
+    root = str(Path(__file__).resolve().parent.parent)
+    probe = subprocess.run(
+        [sys.executable, "-c", _RSS_PROBE, root], capture_output=True, text=True, check=True
+    )
+    fresh = json.loads(probe.stdout)
     gc.collect()
-    rss_before = _rss_kb()
     tracemalloc.start()
-    started = time.perf_counter()
     from inspection import privacy
 
     privacy.warm_up()
-    load_ms = (time.perf_counter() - started) * 1000
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    gc.collect()
     return {
-        "load_ms": round(load_ms, 1),
+        "load_ms": round(fresh["load_ms"], 1),
+        "rss_mb_added": round(fresh["rss_mb_added"], 2),
         "traced_mb_kept": round(current / 1_048_576, 2),
         "traced_mb_peak": round(peak / 1_048_576, 2),
-        "rss_mb_added": round((_rss_kb() - rss_before) / 1024, 2),
     }
 
 
@@ -134,6 +152,7 @@ def main() -> None:
     else:
         result["tune"] = score({"tune"}, not args.json)
     result["timing"] = timing()
+    result["load_average"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         print(json.dumps(result))
         return
@@ -147,14 +166,16 @@ def main() -> None:
             )
     t, m = result["timing"], result["memory"]
     print(
-        f"time: {t['ms_median_2000_chars']} ms median, {t['ms_p95_2000_chars']} ms p95 for "
+        f"time: {t['ms_median_2000_chars']} ms median (min {t['ms_min_2000_chars']}, p95 "
+        f"{t['ms_p95_2000_chars']}) for "
         f"{t['chars']} characters (target <= 2 ms); {t['ms_median_short_request']} ms for a "
-        "one-line request"
+        f"one-line request (load average {result['load_average'][0]} on "
+        f"{os.cpu_count()} CPUs)"
     )
     print(
-        f"memory: lists loaded in {m['load_ms']} ms; {m['traced_mb_kept']} MB kept "
-        f"(tracemalloc, peak {m['traced_mb_peak']} MB), RSS +{m['rss_mb_added']} MB "
-        "(target <= 30 MB)"
+        f"memory: RSS +{m['rss_mb_added']} MB for the guard and its lists (target <= 30 MB), "
+        f"loaded in {m['load_ms']} ms; tracemalloc: {m['traced_mb_kept']} MB kept, peak "
+        f"{m['traced_mb_peak']} MB"
     )
 
 

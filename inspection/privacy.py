@@ -336,7 +336,11 @@ def _tokens(text: str, guard: _Guard) -> list[_Token]:
             ref_index += 1
         if ref_index < len(refs) and refs[ref_index][0] <= start:
             token.protected = True  # a case reference
-        elif len(word) == 1 or (word.isupper() and len(word) > 1) or _ACRONYMS.match(word):
+        elif (
+            len(word) == 1
+            or word.isupper()
+            or (word[-1] == "s" and word[1:2].isupper() and _ACRONYMS.match(word))
+        ):
             token.protected = True  # an initial ("K.M.", 9.8) or an acronym (IRO, CAMHS, LO)
         found.append(token)
         previous_end = match.end()
@@ -462,8 +466,11 @@ class _Scan:
             self.flag(index, f'a name after "{tokens[index - 1].text}"')
             return
         if token.kind == "name":
-            # A listed name that is no English word: a name wherever it stands, in any case.
-            self.flag(index, "a given or family name")
+            # A listed name that is no English word: a name wherever it stands, in any case,
+            # unless it names a place ("Motte Street", "Victoria House").
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            if after is None or not (after.capital and after.key in _PLACE_WORDS):
+                self.flag(index, "a given or family name")
             return
         if token.kind == "word" or not token.capital:
             # An everyday word, or a lower-case word no list knows: not a name without a cue.
@@ -517,7 +524,12 @@ class _Scan:
         for index, token in enumerate(tokens):
             if token.protected:
                 continue
-            if _APOSTROPHE_PREFIX.match(token.text) and token.capital and token.kind != "word":
+            if (
+                ("'" in token.text or "’" in token.text)
+                and token.capital
+                and token.kind != "word"
+                and _APOSTROPHE_PREFIX.match(token.text)
+            ):
                 self.flag(index, "a family name")
                 continue
             if token.key not in _PARTICLES or index + 1 >= len(tokens):
