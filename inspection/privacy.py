@@ -540,7 +540,7 @@ class _Scan:
             if end >= len(tokens):
                 continue
             target = tokens[end]
-            gap = self.text[token.end : target.start]
+            gap = self.text[tokens[end - 1].end : target.start]
             if target.protected or not target.capital or gap.strip() != "" or "\n" in gap:
                 continue
             if target.kind == "word" and target.key not in self.guard.family:

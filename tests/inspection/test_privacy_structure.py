@@ -158,6 +158,11 @@ def test_a_finding_never_repeats_the_name() -> None:
     )
 
 
+def test_a_family_name_with_two_particles_is_one_finding() -> None:
+    assert _named("Chronology for Ava de la Rue") == ["Ava de la Rue"]
+    assert _named("Please send the file for Oscar Le Maistre") == ["Oscar Le Maistre"]
+
+
 def test_a_full_name_is_one_finding() -> None:
     [finding] = check_text("Could the IRO for Natalia Wójcik join the KIT?")
     assert finding.hint.endswith('"N…"')
