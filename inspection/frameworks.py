@@ -190,6 +190,22 @@ class ImprovementRules(_Strict):
     source: str = "10.5"
 
 
+class PrivacyRules(_Strict):
+    """9.7: the inspectorate's own proper nouns that are never a child (its places, services,
+    boards, teams), added to the guard's shipped list so that they raise no warning."""
+
+    proper_nouns: tuple[str, ...] = ()
+    source: str = "9.7"
+
+    @field_validator("proper_nouns")
+    @classmethod
+    def _not_blank(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [index for index, noun in enumerate(value) if not noun.strip()]
+        if blank:
+            raise ValueError(f"entry {blank[0]} is blank; give the name of a place or service")
+        return tuple(noun.strip() for noun in value)
+
+
 class Framework(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9-]*$", max_length=64)
     title: str
@@ -204,6 +220,7 @@ class Framework(_Strict):
     kit_meeting_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     reminder_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     reminders: tuple[ReminderRule, ...] = ()
+    privacy: PrivacyRules = PrivacyRules()
 
     @model_validator(mode="after")
     def _reminders_match_timeline(self) -> Framework:

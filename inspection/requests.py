@@ -35,7 +35,7 @@ from inspection.clock import Clock, local_today
 from inspection.errors import Conflict, Forbidden, InspectionError, NotFound
 from inspection.frameworks import Framework, FrameworkRegistry
 from inspection.model import INSPECTOR_ROLES, PROVIDER_ROLES, Inspection, Person, Role
-from inspection.privacy import Finding, check_text, find_case_refs
+from inspection.privacy import Finding, check_text, find_case_refs, redact, safe_file_name
 from inspection.repository import InspectionRepository
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,11 @@ class LinkedFile:
     item_id: str | None = None
     drive_id: str | None = None
     id: int | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name to show in a card: any child's name in it replaced (9.7)."""
+        return safe_file_name(self.name)
 
 
 @dataclass(frozen=True)
@@ -375,7 +380,8 @@ class Precheck:
             others = f" and {len(self.similar) - 1} more" if len(self.similar) > 1 else ""
             parts.append(
                 f"This looks like {first.ref}{others} ({first.status.label}, due "
-                f'{first.due_on:%a %d %b}): "{_shorten(first.text, 80)}". Log anyway?'
+                f'{first.due_on:%a %d %b}): "{_shorten(_private(first.text), 80)}". '
+                "Log anyway?"
             )
         return " ".join(parts)
 
@@ -410,8 +416,8 @@ def normalise_case_ref(text: str) -> str:
     match = _CASE_REF.match(value)
     if not match or match.group(1) == "IR":
         raise InspectionError(
-            f"{_shorten(text or '', 24)!r} is not a case reference; use the child's case "
-            "reference number from the service's recording system, e.g. CR-104233 (9.7)"
+            f"{_shorten(_private(text or ''), 24)!r} is not a case reference; use the child's "
+            "case reference number from the service's recording system, e.g. CR-104233 (9.7)"
         )
     return f"{match.group(1)}-{match.group(2)}"
 
@@ -454,6 +460,12 @@ def _words(text: str) -> frozenset[str]:
 
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _private(text: str) -> str:
+    """`text` fit to repeat in a warning: any name or date of birth in it replaced (9.7). A
+    confirmed name stays in the stored text as the person confirmed it, never in a warning."""
+    return redact(text, check_text(text))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -531,11 +543,33 @@ class RequestLog:
 
     # ------------------------------------------------------------------------- checking ----
 
+    def privacy_terms(self, inspection: Inspection) -> tuple[str, ...]:
+        """The framework's own proper nouns the privacy guard never flags (9.7)."""
+        return self.framework_of(inspection).privacy.proper_nouns
+
+    def check_privacy(self, inspection: Inspection, text: str) -> tuple[Finding, ...]:
+        """Possible child names or dates of birth in a free text of this inspection (9.7)."""
+        return tuple(check_text(text, terms=self.privacy_terms(inspection)))
+
+    def _confirm_private(self, inspection: Inspection, text: str, confirm: bool) -> None:
+        if confirm or not text:
+            return
+        findings = self.check_privacy(inspection, text)
+        if findings:
+            check = Precheck(findings)
+            raise NeedsConfirmation(check.message(), check)
+
     async def precheck(
         self, inspection_id: int, text: str, child_refs: Sequence[str] = ()
     ) -> Precheck:
         """Possible child names/dates of birth in `text`, and live requests very like it."""
-        findings = tuple(check_text(text))
+        inspection = await self._inspections.get(inspection_id)
+        return await self._precheck(inspection, inspection_id, text, child_refs)
+
+    async def _precheck(
+        self, inspection: Inspection, inspection_id: int, text: str, child_refs: Sequence[str]
+    ) -> Precheck:
+        findings = self.check_privacy(inspection, text)
         refs = {normalise_case_ref(ref) for ref in child_refs} | set(find_case_refs(text))
         live = await self._repository.find(
             inspection_id, RequestQuery(statuses=frozenset(LIVE_STATUSES))
@@ -591,7 +625,7 @@ class RequestLog:
         due = self._check_due(inspection, due_on) if due_on else self.default_due(inspection)
         person_for = self._assignee(inspection, assignee)
         if not confirm:
-            check = await self.precheck(inspection_id, text, refs)
+            check = await self._precheck(inspection, inspection_id, text, refs)
             if not check.clean:
                 raise NeedsConfirmation(check.message(), check)
         now = self._clock.now()
@@ -641,10 +675,7 @@ class RequestLog:
         if len(files) > MAX_FILES:
             raise InspectionError(f"attach at most {MAX_FILES} files to one answer")
         if text and not confirm:
-            findings = tuple(check_text(text))
-            if findings:
-                check = Precheck(findings)
-                raise NeedsConfirmation(check.message(), check)
+            self._confirm_private(await self._inspections.get(inspection_id), text, confirm)
 
         def change(request: InformationRequest, now: datetime) -> InformationRequest:
             if request.status == RequestStatus.ACCEPTED:
@@ -718,11 +749,7 @@ class RequestLog:
         _check_text(text, "the follow-up")
         inspection = await self._inspections.get(inspection_id)
         due = self._check_due(inspection, due_on) if due_on else self.default_due(inspection)
-        if not confirm:
-            findings = tuple(check_text(text))
-            if findings:
-                check = Precheck(findings)
-                raise NeedsConfirmation(check.message(), check)
+        self._confirm_private(inspection, text, confirm)
 
         def change(request: InformationRequest, now: datetime) -> InformationRequest:
             if request.status == RequestStatus.WITHDRAWN:
@@ -848,10 +875,22 @@ class RequestLog:
         )  # fmt: skip
 
     async def add_note(
-        self, inspection_id: int, ref: str | int, actor: Person, text: str
+        self,
+        inspection_id: int,
+        ref: str | int,
+        actor: Person,
+        text: str,
+        *,
+        confirm: bool = False,
     ) -> InformationRequest:
-        """Add an internal note (inspectors only; never shown to provider staff)."""
+        """Add an internal note (inspectors only; never shown to provider staff).
+
+        9.7 holds for inspectors' own notes too: without `confirm`, a note that may name a
+        child raises `NeedsConfirmation` and nothing is stored.
+        """
         _check_text(text, "the note", MAX_NOTE)
+        if not confirm:
+            self._confirm_private(await self._inspections.get(inspection_id), text, confirm)
 
         def change(request: InformationRequest, now: datetime) -> InformationRequest:
             note = Note(text, actor, now)

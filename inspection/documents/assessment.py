@@ -7,7 +7,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from inspection.directory import INFORMATION_REQUESTS_FOLDER
-from inspection.documents.checks import CheckContext, run_checks
+from inspection.documents.checks import (
+    CONTENT_MISMATCH,
+    CheckContext,
+    content_mismatch,
+    grid_comment_problems,
+    run_checks,
+)
 from inspection.documents.content import (
     DEFAULT_LIMITS,
     DocumentContent,
@@ -26,6 +32,7 @@ from inspection.documents.records import (
 from inspection.errors import InspectionError
 from inspection.frameworks import ChecklistItemSpec, Framework
 from inspection.model import Inspection
+from inspection.request_export import FACTUAL_ACCURACY_FOLDER
 
 # --- ignoring ------------------------------------------------------------------------------------
 
@@ -117,6 +124,8 @@ async def assess_file(
     why_ignored = ignored_reason(file)
     if why_ignored is not None:
         return FileAssessment(file=file, ignored=why_ignored, reason=why_ignored, assessed_at=now)
+    if _top_folder(file) == FACTUAL_ACCURACY_FOLDER.casefold():
+        return await _factual_accuracy_grid(file, framework, reader, limits, now)
     matcher = matcher or Matcher(framework.checklist)
     folder_evidence = matcher.by_folder(file.folder)
     name_evidence = matcher.by_name(file.name)
@@ -152,7 +161,63 @@ async def assess_file(
         return assessment
     if content is None:
         content = await _load(file, reader, limits)
+    if mapping is None and isinstance(content, DocumentContent):
+        lacks = content_mismatch(item, content, file.name)
+        if lacks is not None:
+            return _mismatched(assessment, item, result, lacks)
     return _checked(assessment, item, content, context)
+
+
+def _mismatched(
+    assessment: FileAssessment, item: ChecklistItemSpec, result: MatchResult, lacks: str
+) -> FileAssessment:
+    """Content before names: the folder or name says `item`, the content does not. Not
+    received; a question for the link officer that says what the content lacks."""
+    by_folder = any(e.kind == "folder" and e.item_key == item.key for e in result.candidates)
+    suggested = "its folder suggests" if by_folder else "its name suggests"
+    reason = f"{suggested} the {item.title}, but its content has {lacks}"
+    return replace(
+        assessment,
+        item_key=None,
+        reason=reason,
+        candidates=(Candidate(item.key, assessment.confidence, reason),),
+        ambiguous=True,
+        content_checked=True,
+        found={CONTENT_MISMATCH: frozenset({item.key})},
+    )
+
+
+def _top_folder(file: DocumentFile) -> str:
+    return file.folder.replace("\\", "/").strip("/").split("/")[0].casefold()
+
+
+async def _factual_accuracy_grid(
+    file: DocumentFile,
+    framework: Framework,
+    reader: DocumentReader | None,
+    limits: Limits,
+    now: datetime,
+) -> FileAssessment:
+    """7.4, Appendix 4: the grid the provider returns is not a checklist document; its
+    comments are free text, checked for children's names like any other (9.7)."""
+    reason = (
+        f"in the '{FACTUAL_ACCURACY_FOLDER}' folder: the factual accuracy grid (7.4, "
+        "Appendix 4) is read by the inspectors, not the checklist"
+    )
+    problems: list[str] = []
+    if file.name.lower().endswith((".xlsx", ".xlsm", ".csv")):
+        content = await _load(file, reader, limits)
+        if isinstance(content, DocumentContent):
+            problems = grid_comment_problems(content, framework.privacy.proper_nouns)
+    if problems:
+        reason += (
+            f". 9.7: {len(problems)} comment(s) may name a child or give a date of birth ("
+            + "; ".join(problems[:5])
+            + "); use the case reference number instead and upload the grid again"
+        )
+    return FileAssessment(
+        file=file, ignored=reason, reason=reason, problems=tuple(problems), assessed_at=now
+    )
 
 
 def _needs_confirmation(result: MatchResult) -> bool:

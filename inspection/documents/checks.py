@@ -486,8 +486,160 @@ def dates_within_onsite(
     return result
 
 
+# --- 2.2: the Self-Evaluation Report's three key questions --------------------------------------
+
+# 2.2: "The Self-Evaluation Report should consider three key questions". Each is recognised by
+# the ways services word it in their headings and prose.
+KEY_QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "What do you know about the quality and impact of social work practice?",
+        ("what do you know", "what do we know", "quality and impact", "impact of social work",
+         "quality of social work", "quality of practice", "quality of our practice"),
+    ),
+    (
+        "How is this measured or known?",
+        ("how is this measured", "how is it measured", "measured or known", "how do we know",
+         "how we know", "how do you know", "how we measure", "how is this known"),
+    ),
+    (
+        "What are the plans for the next 12 months to maintain or improve practice?",
+        ("next 12 months", "next twelve months", "year ahead", "coming year",
+         "plans for the next", "priorities for next year"),
+    ),
+)  # fmt: skip
+
+
+def _key_questions_found(content: DocumentContent) -> list[bool]:
+    words = tokens(" ".join([content.title, *content.headings, content.text[:400_000]]))
+    return [
+        any(contains_phrase(words, phrase) for phrase in phrases(wordings))
+        for _, wordings in KEY_QUESTIONS
+    ]
+
+
+def key_questions(
+    content: DocumentContent, item: ChecklistItemSpec, params: Mapping[str, Any], ctx: CheckContext
+) -> CheckResult:
+    """2.2: which of the three key questions the report does not seem to address (a note: a
+    service may word them its own way)."""
+    result = CheckResult()
+    if content.pages is None or not _has_text(content):
+        return result  # a spreadsheet is an appendix; a scanned PDF cannot be read
+    found = _key_questions_found(content)
+    missing = [question for (question, _), seen in zip(KEY_QUESTIONS, found, strict=True)
+               if not seen]  # fmt: skip
+    if missing and any(found):
+        result.notes.append(
+            f"{len(missing)} of the 3 key questions of {_source(params, '2.2')} not found: "
+            f"{'; '.join(missing)}"
+        )
+    return result
+
+
+# --- content before names ------------------------------------------------------------------------
+
+# A file matched by its folder or name whose content lacks what the handbook says the item
+# contains is not received: the link officer is asked (the name may be wrong, or the file).
+CONTENT_MISMATCH = "content_mismatch"
+_SUPPORTING = frozenset({"appendix", "appendice", "attachment", "supporting", "addendum", "annex"})
+
+
+def _has_text(content: DocumentContent) -> bool:
+    return bool(content.text.strip() or content.tables or content.headings)
+
+
+def content_mismatch(
+    item: ChecklistItemSpec, content: DocumentContent, name: str = ""
+) -> str | None:
+    """What `content` lacks that the handbook says `item` contains (2.2, Appendix 1,
+    Appendix 2, 7.2), or None when it looks like the item or the handbook does not say."""
+    if not _has_text(content):
+        return None  # nothing could be read (a scanned PDF): the name is all there is
+    checks = item.checks
+    if "key_questions" in checks:
+        supporting = set(tokens(name)) & _SUPPORTING
+        if content.pages is not None and not supporting and not any(_key_questions_found(content)):
+            source = _source(checks["key_questions"] or {}, "2.2")
+            return (
+                f"none of the three key questions of {source} ("
+                + "; ".join(q.rstrip("?") for q, _ in KEY_QUESTIONS)
+                + ")"
+            )
+    if "appendix_1_coverage" in checks:
+        found = appendix_1_coverage(content, item, {}, CheckContext()).found
+        if not found.get("appendix_1_coverage"):
+            source = _source(checks["appendix_1_coverage"] or {}, "Appendix 1")
+            titles = [sub.title for sub in item.sub_items[:4]]
+            return (
+                f"none of the {source} data items or lists as a sheet, table or heading "
+                f"(for example {'; '.join(titles)})"
+            )
+    if "appendix_2_answers" in checks:
+        found = appendix_2_answers(content, item, {}, CheckContext()).found
+        if not found.get("appendix_2_asked"):
+            source = _source(checks["appendix_2_answers"] or {}, "Appendix 2")
+            titles = [sub.title for sub in item.sub_items[:3]]
+            return f"none of the {source} staffing questions (for example {'; '.join(titles)})"
+    if "case_audit_columns" in checks:
+        best = max(
+            (
+                {k for k in _audit_columns(t) if k != "reference"}
+                for t in content.tables
+                if t.header
+            ),
+            key=len,
+            default=set(),
+        )
+        if len(best) < 2:
+            source = _source(checks["case_audit_columns"] or {}, "7.2")
+            return (
+                f"no table of audited cases with the columns {source} asks for (case type, "
+                "allocated social worker, team, audit finding or grade)"
+            )
+    return None
+
+
+# --- Appendix 4: the factual accuracy grid's comments (9.7) ---------------------------------------
+
+# The grid's free-text columns (Appendix 4): the provider's comments and the inspectorate's
+# responses are checked like any other text a person writes.
+GRID_TEXT_COLUMNS = ("original text", "proposed correction", "comments", "response")
+
+
+def grid_comment_problems(content: DocumentContent, terms: Sequence[str] = ()) -> list[str]:
+    """Cells of a returned factual accuracy grid that may name a child or give a date of birth
+    (9.7), each with its row and column; never the name itself, only its first letter."""
+    from inspection.privacy import check_text
+
+    problems: list[str] = []
+    for table in content.tables:
+        grid = [list(table.header), *table.rows]
+        top = table.first_row_number - 1  # the sheet row of grid[0]
+        heads = [[cell_text(c).strip().lower() for c in row] for row in grid[:30]]
+        at = next(
+            (i for i, t in enumerate(heads) if "proposed correction" in t and "comments" in t),
+            None,
+        )
+        if at is None:
+            continue
+        titles = heads[at]
+        columns = {i: cell_text(grid[at][i]).strip() for i, t in enumerate(titles)
+                   if t in GRID_TEXT_COLUMNS}  # fmt: skip
+        for offset, row in enumerate(grid[at + 1 :], start=at + 1):
+            for index, title in columns.items():
+                value = row[index] if index < len(row) else None
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                findings = check_text(value, terms=terms)
+                if findings:
+                    hints = "; ".join(f.hint for f in findings[:3])
+                    problems.append(f"row {top + offset} ({title}): {hints}")
+    return problems
+
+
 CHECKS: dict[str, Check] = {
     "max_pages": max_pages,
+    "key_questions": key_questions,
     "appendix_1_coverage": appendix_1_coverage,
     "no_child_names": no_child_names,
     "case_audit_columns": case_audit_columns,

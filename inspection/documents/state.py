@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Any
 
-from inspection.documents.checks import item_problems
+from inspection.documents.checks import CONTENT_MISMATCH, item_problems
 from inspection.documents.matching import MATCH_THRESHOLD, Matcher
 from inspection.documents.records import (
     ChecklistRecords,
@@ -22,6 +22,7 @@ from inspection.documents.records import (
 from inspection.documents.text import tokens, version_key
 from inspection.errors import NotFound
 from inspection.frameworks import ChecklistItemSpec, Framework
+from inspection.privacy import safe_file_name
 
 
 class ItemStatus(StrEnum):
@@ -40,6 +41,11 @@ class FileRef:
     modified: datetime | None = None
     reason: str = ""  # why it counts for this item, or why it is unmatched/ignored/superseded
     confidence: float = 0.0
+
+    @property
+    def display_path(self) -> str:
+        """The path to show in a card or a message: a child's name in it replaced (9.7)."""
+        return safe_file_name(self.path)
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Question:
     text: str
     options: tuple[tuple[str, str], ...]  # (item key, title)
     asked_at: datetime | None = None
+
+    @property
+    def display_path(self) -> str:
+        """The path to show in a card or a message: a child's name in it replaced (9.7)."""
+        return safe_file_name(self.path)
 
 
 @dataclass(frozen=True)
@@ -168,10 +179,17 @@ def _title_phrase(title: str) -> str:
 
 
 def question_text(name: str, titles: Sequence[str]) -> str:
+    name = safe_file_name(name)  # the question is posted in the channel (9.7)
     options = [f"the {_title_phrase(t)}" for t in titles]
     if len(options) == 1:
         return f"Is '{name}' {options[0]}?"
     return f"Is '{name}' {', '.join(options[:-1])} or {options[-1]}?"
+
+
+def mismatch_question(name: str, reason: str, title: str) -> str:
+    """ "'Minutes 3 May.docx': its name suggests the Self-Evaluation Report, but its content has
+    none of the three key questions of 2.2 (...). Is it the Self-Evaluation Report?" """
+    return f"'{safe_file_name(name)}': {reason}. Is it the {_title_phrase(title)}?"
 
 
 def newest_first(assessments: list[FileAssessment]) -> list[FileAssessment]:
@@ -211,7 +229,10 @@ def build_state(framework: Framework, records: ChecklistRecords) -> ChecklistSta
                 if c.item_key in titles
             )
             record = records.questions.get(file.file_id)
-            text = question_text(file.name, [t for _, t in options])
+            if CONTENT_MISMATCH in assessment.found and len(options) == 1:
+                text = mismatch_question(file.name, assessment.reason, options[0][1])
+            else:
+                text = question_text(file.name, [t for _, t in options])
             questions.append(
                 Question(
                     file.file_id, file.path, text, options, record.asked_at if record else None
@@ -231,7 +252,7 @@ def build_state(framework: Framework, records: ChecklistRecords) -> ChecklistSta
         notes: list[str] = []
         found: dict[str, set[str]] = {}
         for assessment in current:
-            prefix = f"{assessment.file.path}: "
+            prefix = f"{safe_file_name(assessment.file.path)}: "
             problems.extend(prefix + p for p in assessment.problems)
             notes.extend(prefix + n for n in assessment.notes)
             for check, keys in assessment.found.items():

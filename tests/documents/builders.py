@@ -24,6 +24,13 @@ LOREM = (
     "board and progress is reported to senior leaders each month."
 )
 
+# 2.2: the three key questions a Self-Evaluation Report considers, as section headings.
+SER_SECTIONS: tuple[tuple[str, int], ...] = (
+    ("What do we know about the quality and impact of social work practice?", 2),
+    ("How is this measured or known?", 2),
+    ("Our plans for the next 12 months", 2),
+)
+
 
 def docx_bytes(
     *,

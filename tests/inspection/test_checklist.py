@@ -22,7 +22,7 @@ from inspection.errors import Forbidden, InspectionError, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection, Member, Role
 from tests.documents import fixture_set
-from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
+from tests.documents.builders import SER_SECTIONS, docx_bytes, staffing_rows, xlsx_bytes
 
 LINK = "aad-link-officer"
 LEAD = "aad-lead-inspector"
@@ -254,7 +254,7 @@ async def test_waiver_with_reason_then_a_file_arrives(
     )
     assert "self_evaluation_report" not in [i.key for i in state.missing_required()]
 
-    data = docx_bytes(title="Self-Evaluation Report", sections=[("Summary", 2)], stored_pages=12)
+    data = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS, stored_pages=12)
     state = await service.record_files(inspection, [_file("f1", "SER 2024.docx", data, clock)])
     item = state.item("self_evaluation_report")
     assert item.status == ItemStatus.RECEIVED and item.waiver is not None
@@ -511,7 +511,7 @@ async def test_recheck_needs_a_reader(service: InspectionChecklist) -> None:
 async def test_an_appendix_in_the_ser_folder_does_not_supersede_the_ser(
     service: InspectionChecklist, clock: FixedClock
 ) -> None:
-    ser = docx_bytes(title="Self-Evaluation Report", sections=[("Summary", 2)], stored_pages=20)
+    ser = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS, stored_pages=20)
     appendix = xlsx_bytes({"Data": [["Measure", "Value"], ["Contacts", 10]]})
     files = [_file("a", "SER 2024.docx", ser, clock, folder="02 Self-Evaluation Report")]
     clock.advance(timedelta(hours=1))
@@ -534,3 +534,84 @@ async def test_an_appendix_in_the_ser_folder_does_not_supersede_the_ser(
             "superseded by Self-Evaluation Report FINAL.docx",
         )
     ]
+
+
+# --- content before names (2.2, Appendix 1, Appendix 2, 7.2) -------------------------------------
+
+# Notes of another meeting: what a mis-named upload usually is.
+_OTHER_MEETING = docx_bytes(
+    title="Fostering Panel: notes of the meeting on 3 May",
+    sections=[("Attendees", 1), ("Apologies", 1), ("Matters arising", 2), ("Actions", 1)],
+    stored_pages=3,
+)
+_OTHER_SHEET = xlsx_bytes(
+    {"Rota": [["Day", "Duty worker", "Venue"], ["Monday", "Team manager", "Office"]]}
+)
+
+MISNAMED = [
+    # (file name, content, item it suggests, what the question must say the content lacks)
+    ("SER 2024 final.docx", _OTHER_MEETING, "self_evaluation_report", "three key questions of 2.2"),
+    ("Child level data Nov 2024.xlsx", _OTHER_SHEET, "child_level_data", "Appendix 1"),
+    ("Staffing return Q3.xlsx", _OTHER_SHEET, "staffing_data", "Appendix 2"),
+    ("Case audit list Jun-Nov.xlsx", _OTHER_SHEET, "case_audit_list", "7.2"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "key", "lacks"), MISNAMED)
+async def test_a_misnamed_document_is_a_question_not_received(
+    service: InspectionChecklist, clock: FixedClock, name: str, content: bytes, key: str,
+    lacks: str,
+) -> None:  # fmt: skip
+    inspection = _inspection()
+    state = await service.record_files(inspection, [_file("m1", name, content, clock)])
+    item = state.item(key)
+    assert item.status == ItemStatus.NEEDS_ATTENTION and item.files == ()
+    [question] = state.new_questions
+    assert question.options == ((key, item.title),)
+    # What the name suggested, and what the content lacks.
+    assert f"'{name}': its name suggests the {item.title}" in question.text
+    assert lacks in question.text and question.text.endswith("?")
+    assert any(question.text in problem for problem in item.problems)
+
+    # The link officer says it is the item after all: it counts, as a person said so.
+    answered = await service.answer_question(inspection, "m1", key, by=LINK)
+    assert [f.path for f in answered.item(key).files] == [name]
+    assert answered.questions == ()
+
+
+async def test_a_misnamed_document_can_be_set_aside(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    inspection = _inspection()
+    await service.record_files(inspection, [_file("m1", "SER.docx", _OTHER_MEETING, clock)])
+    state = await service.answer_question(inspection, "m1", None, by=LINK)
+    assert state.item("self_evaluation_report").status == ItemStatus.MISSING
+    assert [f.path for f in state.ignored] == ["SER.docx"]
+
+
+async def test_a_folder_does_not_make_other_content_the_item(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    inspection = _inspection()
+    folder = "02 Self-Evaluation Report"
+    file = _file("m1", "Notes 3 May.docx", _OTHER_MEETING, clock, folder=folder)
+    state = await service.record_files(inspection, [file])
+    [question] = state.questions
+    assert "its folder suggests the Self-Evaluation Report" in question.text
+    assert state.item("self_evaluation_report").status == ItemStatus.NEEDS_ATTENTION
+
+
+async def test_a_report_with_the_key_questions_is_received(
+    service: InspectionChecklist, clock: FixedClock
+) -> None:
+    inspection = _inspection()
+    ser = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS, stored_pages=20)
+    state = await service.record_files(inspection, [_file("s1", "SER 2024.docx", ser, clock)])
+    item = state.item("self_evaluation_report")
+    assert item.status == ItemStatus.RECEIVED and state.questions == ()
+    # One key question left out: received, with a note saying which (2.2).
+    partial = docx_bytes(title="Self-Evaluation Report", sections=SER_SECTIONS[:2], stored_pages=20)
+    state = await service.record_files(inspection, [_file("s2", "SER 2025.docx", partial, clock)])
+    item = state.item("self_evaluation_report")
+    assert item.status == ItemStatus.RECEIVED
+    assert any("1 of the 3 key questions of 2.2 not found" in note for note in item.notes)
