@@ -229,44 +229,31 @@ def _wire_graph(
             await emulator.stop()
 
         app.cleanup_ctx.append(emulated)
-        return
-    from graph.notifications import notifications_routes, subscription_trigger
-
-    config = GraphConfig.from_settings(settings)
-    graph = GraphDirectory(build_client(config), files, config, clock=services.clock)
-    services.directory = graph
-    if config.client_state:
-        routes, receiver = notifications_routes(
-            subscription_trigger(graph, services.repository, files, poller.listeners()),
-            config.client_state,
+    else:
+        config = GraphConfig.from_settings(settings)
+        services.directory = GraphDirectory(
+            build_client(config), files, config, clock=services.clock
         )
-        app.router.add_routes(routes)
+    from graph.wiring import attach_subscriptions  # change notifications for channel Files
 
-        async def close_receiver(_app: web.Application) -> None:
-            await receiver.coalescer.close()
-
-        app.on_cleanup.append(close_receiver)
+    attach_subscriptions(app, services, settings, files, poller)
 
 
 def _wire_file_sync(
     app: web.Application, services: Any, settings: Settings, files: Any, *, poll: bool, local: bool
 ) -> Any:
     """Files in the channel reach the checklist: the polling job (and `sync files`)."""
-    from datetime import UTC, datetime
-
     from scheduler.file_sync import FileSyncPoller, attach
 
     async def has_subscription(inspection_id: int) -> bool:
-        now = datetime.now(UTC)
-        return any(
-            s.expires_at > now for s in await files.subscriptions(inspection_id=inspection_id)
-        )
+        return bool(await files.has_live_subscription(inspection_id, services.clock.now()))
 
     poller = FileSyncPoller(
         services,
         services.extras["checklist_board"],
         interval_seconds=30.0 if local else settings.file_sync_minutes * 60,
         has_subscription=has_subscription,
+        last_synced=files.last_synced,  # with a live subscription: a 30-minute safety net
     )
     services.extras["file_sync"] = poller.sync_now
     services.extras["file_poller"] = poller
