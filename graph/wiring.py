@@ -22,9 +22,11 @@ from graph.emulator import GraphEmulator, seed_local
 from graph.notifications import (
     NotificationReceiver,
     SubscriptionManager,
+    UpkeepReport,
     check_notification_settings,
 )
 from inspection.clock import Clock, SystemClock
+from inspection.errors import InspectionError
 from store.database import Database
 from store.files import SqlFileStore
 
@@ -133,8 +135,19 @@ def attach_subscriptions(
             manager = SubscriptionManager(directory.client, files, directory.config, services.clock)
             managers.append(manager)
             services.extras["subscriptions"] = manager
+
+            async def upkeep_pass() -> UpkeepReport:
+                report = await manager.reconcile()
+                # Changes made before a new subscription existed were never notified.
+                for inspection_id in report.created:
+                    try:
+                        await poller.sync_now(inspection_id)
+                    except InspectionError as exc:
+                        log.warning("sync after subscribing %s: %s", inspection_id, exc)
+                return report
+
             upkeep = SubscriptionUpkeep(
-                manager.reconcile, interval_seconds=settings.graph_subscription_check_seconds
+                upkeep_pass, interval_seconds=settings.graph_subscription_check_seconds
             )
             services.extras["subscription_upkeep"] = upkeep
             upkeep.start()

@@ -134,3 +134,34 @@ async def test_without_a_notification_url_nothing_is_subscribed(
             "`sync files` checks now)."
         )
         assert emulator.subscriptions == {}
+
+
+async def test_a_file_dropped_before_the_subscription_is_synced_once_it_exists(
+    tmp_path: Path, emulator: GraphEmulator
+) -> None:
+    clock = FixedClock(DEFAULT_NOW)
+    emulator.now = clock.now
+    refused = emulator.fail(400, method="POST", path="^/subscriptions$", times=None)
+    async with _bot(
+        tmp_path,
+        emulator,
+        clock,
+        GRAPH_NOTIFICATION_URL="http://127.0.0.1:{port}/api/notifications",
+        GRAPH_SUBSCRIPTION_CHECK_SECONDS=1,
+    ) as bot:
+        inspection = await _inspection(bot)
+        assert inspection.id is not None and inspection.channel is not None
+        await _in_channel(bot, inspection, "checklist")
+        await _until(lambda: emulator.count("POST", "^/subscriptions$") >= 1)
+        mark = len(bot.connector.calls)
+        folder = emulator.channel_folder(inspection.channel.channel_id)
+        (folder / "01 Organisational structures" / "Org chart.pdf").write_bytes(b"%PDF-1.4 x")
+        await emulator.notify_changes()  # no subscription yet: nobody is told
+        assert _puts(bot.since(mark)) == [] and emulator.subscriptions == {}
+        emulator.faults.remove(refused)
+        # The next check subscribes, then syncs what changed while there was none.
+        await _until(lambda: bool(_puts(bot.since(mark))))
+        [update] = _puts(bot.since(mark))
+        assert "Required: 1 of 8 received" in content(update)
+        assert len(emulator.subscriptions) == 1
+        assert [d for d in emulator.deliveries if d[1] == "change"] == []
