@@ -12,8 +12,9 @@ Nothing happens at import time; the command line is `cli/main.py`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,14 @@ from aiohttp import web
 if TYPE_CHECKING:
     from bot.services import Services
     from graph.emulator import GraphEmulator
+    from graph.notifications import SubscriptionManager
     from inspection.clock import Clock
     from inspection.directory import Directory
     from inspection.notifier import Notifier
     from settings import Settings
     from store.files import SqlFileStore
+
+log = logging.getLogger("app")
 
 
 @dataclass
@@ -36,7 +40,10 @@ class _Graph:
     directory: Directory | None
     files: SqlFileStore
     emulator: GraphEmulator | None = None
-    notifications: bool = False
+    # GRAPH_CLIENT_STATE: the secret change notifications carry (None: no notifications).
+    client_state: str | None = None
+    # GRAPH_NOTIFICATION_URL set too: the subscriptions the bot keeps (subscribe, renew...).
+    subscriptions: SubscriptionManager | None = None
     # The emulator's team, where local runs make their channels.
     team_id: str | None = None
 
@@ -174,6 +181,7 @@ def _build(
         channel_name_pattern=settings.graph_channel_name_pattern,
         inspections_team_id=graph.team_id or settings.graph_team_id or None,
         directory=graph.directory,
+        subscriptions=graph.subscriptions,
         log_publisher=publisher,
         scheduler=ReminderScheduler(
             dispatcher, frameworks, interval_minutes=settings.scheduler_interval_minutes
@@ -206,16 +214,27 @@ def _graph(
     from graph.directory import GraphDirectory
 
     config = GraphConfig.from_settings(settings)
-    if emulator_folder is None:
-        graph = GraphDirectory(build_client(config), files, config, clock=clock)
-        return _Graph(graph, files, notifications=bool(config.client_state))
-    from graph.emulator import GraphEmulator, seed_local
+    emulator = None
+    if emulator_folder is not None:
+        from graph.emulator import GraphEmulator, seed_local
 
-    emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
-    team = seed_local(emulator)
-    config = replace(config, base_url=emulator.bind(), team_id=team.id)
-    graph = GraphDirectory(build_client(config), files, config, clock=clock)
-    return _Graph(graph, files, emulator=emulator, team_id=team.id)
+        emulator = GraphEmulator(emulator_folder, private_provisioning_404s=0)
+        team = seed_local(emulator)
+        config = replace(config, base_url=emulator.bind(), team_id=team.id)
+    client = build_client(config)
+    graph = _Graph(
+        GraphDirectory(client, files, config, clock=clock),
+        files,
+        emulator=emulator,
+        client_state=config.client_state or None,
+        team_id=config.team_id or None,
+    )
+    if config.client_state and config.notification_url:
+        from graph.notifications import SubscriptionManager, check_notification_settings
+
+        check_notification_settings(config)  # a bad URL or secret stops the start, clearly
+        graph.subscriptions = SubscriptionManager(client, files, config, clock)
+    return graph
 
 
 def _file_poller(services: Services, settings: Settings, graph: _Graph) -> Any:
@@ -225,16 +244,14 @@ def _file_poller(services: Services, settings: Settings, graph: _Graph) -> Any:
     files = graph.files
 
     async def has_subscription(inspection_id: int) -> bool:
-        now = datetime.now(UTC)
-        return any(
-            s.expires_at > now for s in await files.subscriptions(inspection_id=inspection_id)
-        )
+        return bool(await files.has_live_subscription(inspection_id, services.clock.now()))
 
     return FileSyncPoller(
         services,
         services.board,
         interval_seconds=30.0 if graph.emulator is not None else settings.file_sync_minutes * 60,
         has_subscription=has_subscription,
+        last_synced=files.last_synced,  # with a live subscription: a 30-minute safety net
     )
 
 
@@ -319,7 +336,7 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     if settings.timeline_warm_up:  # matplotlib at start, not on the first picture
         app.cleanup_ctx.append(warm_up_context)
-    _mount_graph(app, services, graph)
+    _mount_graph(app, services, settings, graph)
     if running:
         from scheduler.file_sync import attach as attach_poller
         from scheduler.runtime import attach as attach_scheduler
@@ -337,8 +354,11 @@ def create_app(
     return app
 
 
-def _mount_graph(app: web.Application, services: Services, graph: _Graph) -> None:
-    """The emulator's server (local runs) and Graph's change notifications (production)."""
+def _mount_graph(
+    app: web.Application, services: Services, settings: Settings, graph: _Graph
+) -> None:
+    """The emulator's server (local runs), and Graph's change notifications: the endpoint
+    (`POST /api/notifications`, `.../lifecycle`) and the upkeep of the subscriptions."""
     emulator = graph.emulator
     if emulator is not None:
 
@@ -349,23 +369,60 @@ def _mount_graph(app: web.Application, services: Services, graph: _Graph) -> Non
             await emulator.stop()
 
         app.cleanup_ctx.append(emulated)
+    poller = services.file_sync
+    if graph.client_state is None or poller is None:
         return
-    if not graph.notifications or services.directory is None or services.file_sync is None:
-        return
-    from graph.notifications import notifications_routes, subscription_trigger
+    from graph.notifications import NotificationReceiver, UpkeepReport
+    from inspection.errors import InspectionError
+    from scheduler.subscriptions import SubscriptionUpkeep
 
-    routes, receiver = notifications_routes(
-        subscription_trigger(
-            services.directory, services.repository, graph.files, services.file_sync.listeners()
-        ),
-        services.directory.config.client_state,  # type: ignore[attr-defined]
-    )
-    app.router.add_routes(routes)
+    files, manager = graph.files, graph.subscriptions
 
-    async def close_receiver(_app: web.Application) -> None:
-        await receiver.coalescer.close()
+    async def changed(subscription_id: str) -> None:
+        stored = await files.subscription(subscription_id)
+        if stored is None:
+            log.warning("notification for unknown subscription %s ignored", subscription_id)
+            return
+        await poller.sync_now(stored.inspection_id)
 
-    app.on_cleanup.append(close_receiver)
+    async def lifecycle(subscription_id: str, event: str) -> None:
+        if manager is not None:
+            inspection_id = await manager.lifecycle(subscription_id, event)
+        else:
+            stored = await files.subscription(subscription_id)
+            inspection_id = stored.inspection_id if stored is not None else None
+        if inspection_id is not None:
+            # Whatever the event, changes may have gone unnotified: a delta sync finds them.
+            await poller.sync_now(inspection_id)
+
+    receiver = NotificationReceiver(changed, graph.client_state, lifecycle=lifecycle)
+    app.router.add_routes(receiver.routes())
+    upkeep = None
+    if manager is not None:
+
+        async def upkeep_pass() -> UpkeepReport:
+            report = await manager.reconcile()
+            # Changes made before a new subscription existed were never notified.
+            for inspection_id in report.created:
+                try:
+                    await poller.sync_now(inspection_id)
+                except InspectionError as exc:
+                    log.warning("sync after subscribing %s: %s", inspection_id, exc)
+            return report
+
+        upkeep = SubscriptionUpkeep(
+            upkeep_pass, interval_seconds=settings.graph_subscription_check_seconds
+        )
+
+    async def running(_app: web.Application) -> Any:
+        if upkeep is not None:
+            upkeep.start()
+        yield
+        if upkeep is not None:
+            await upkeep.shutdown()
+        await receiver.close()
+
+    app.cleanup_ctx.append(running)
 
 
 # Keys to what create_app built (tests, and the local run's extras).

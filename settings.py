@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     # POST /api/notifications, and the secret Graph echoes back in each notification.
     graph_notification_url: str = Field(default="", alias="GRAPH_NOTIFICATION_URL")
     graph_client_state: str = Field(default="", alias="GRAPH_CLIENT_STATE", repr=False)
+    # How often the bot makes sure each channel with Files has a live subscription, renewed
+    # in good time (seconds; a pass with nothing to do makes no Graph call).
+    graph_subscription_check_seconds: float = Field(
+        default=60.0, ge=1, le=3600, alias="GRAPH_SUBSCRIPTION_CHECK_SECONDS"
+    )
     graph_files_folder_wait_minutes: float = Field(
         default=10.0, ge=0, le=120, alias="GRAPH_FILES_FOLDER_WAIT_MINUTES"
     )

@@ -29,6 +29,7 @@ from store.database import Database
 if TYPE_CHECKING:
     from bot.checklist_board import ChecklistBoard
     from bot.sender import Sender
+    from graph.notifications import SubscriptionManager
     from scheduler.file_sync import FileSyncPoller
     from scheduler.runtime import ReminderScheduler
 
@@ -59,6 +60,8 @@ class Services:
     inspections_team_id: str | None
     # Microsoft Graph (channel set-up, members, files); None when not configured.
     directory: Directory | None = None
+    # Graph change subscriptions for the channels' Files (GRAPH_NOTIFICATION_URL set).
+    subscriptions: SubscriptionManager | None = None
     # Keeps the Excel copy of the request log in the channel's Files (needs `directory`).
     log_publisher: LogPublisher | None = None
     # Polls the channels' Files (and `sync files`); None when this instance does not.

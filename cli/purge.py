@@ -9,12 +9,17 @@ schema's metadata, so a table added later is purged without changing this comman
   (e.g. a stored conversation that chose it) outlives it: the pointer is cleared instead.
 - Everything happens in one transaction: all of it goes, or nothing does.
 - Files in the Teams channel are not the bot's to delete: the output says so.
+- The inspection's Graph change subscription is deleted at Graph first (else Graph would keep
+  notifying for the channel until it lapses); if Graph cannot be reached the purge goes ahead
+  and the output says when the subscription lapses by itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -29,7 +34,12 @@ from inspection.errors import ConfigurationError, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
 from store.database import Database
+from store.files import SqlFileStore
 from store.inspections import SqlInspectionRepository
+
+log = logging.getLogger(__name__)
+# Deletes the inspection's change subscriptions at Graph and here; how many there were.
+Unsubscribe = Callable[[int], Awaitable[int]]
 
 PUBLISHED = "published"
 ROOT_TABLE = "inspections"
@@ -70,6 +80,7 @@ class PurgeResult:
     eligible_from: date
     dry_run: bool
     tables: tuple[TableCount, ...]
+    subscriptions_note: str = ""
 
     @property
     def total(self) -> int:
@@ -84,6 +95,7 @@ class PurgeResult:
             "tables": [{"table": t.table, "action": t.action, "rows": t.rows} for t in self.tables],
             "total_rows": self.total,
             "not_touched": NOT_TOUCHED,
+            **({"subscriptions": self.subscriptions_note} if self.subscriptions_note else {}),
         }
 
 
@@ -143,6 +155,7 @@ async def _purge(args: argparse.Namespace) -> int:
             inspection_id=args.inspection,
             older_than_days=args.older_than,
             dry_run=args.dry_run,
+            unsubscribe=_graph_unsubscribe(config, database),
         )
         if args.json:
             print_json(result.as_json())
@@ -153,6 +166,16 @@ async def _purge(args: argparse.Namespace) -> int:
     return await with_database(config, work)
 
 
+def _graph_unsubscribe(config: Any, database: Database) -> Unsubscribe:
+    async def unsubscribe(inspection_id: int) -> int:
+        # msgraph is loaded only when there is a subscription to delete.
+        from graph.wiring import create_subscriptions
+
+        return await create_subscriptions(config, database).unsubscribe(inspection_id)
+
+    return unsubscribe
+
+
 async def purge(
     database: Database,
     registry: FrameworkRegistry,
@@ -161,8 +184,12 @@ async def purge(
     older_than_days: int,
     dry_run: bool,
     clock: Clock | None = None,
+    unsubscribe: Unsubscribe | None = None,
 ) -> PurgeResult:
-    """Delete (or, dry run, count) the inspection's rows; refuse before the retention ends."""
+    """Delete (or, dry run, count) the inspection's rows; refuse before the retention ends.
+
+    `unsubscribe` deletes the inspection's Graph change subscriptions first (not on a dry run).
+    """
     try:
         inspection = await SqlInspectionRepository(database).get(inspection_id)
     except NotFound:
@@ -186,6 +213,7 @@ async def purge(
             f"{eligible_from.isoformat()} ({(eligible_from - today).days} days from now). "
             "Nothing was deleted."
         )
+    note = await _end_subscriptions(database, inspection_id, dry_run, unsubscribe)
     plans = plan_tables()
     async with database.session() as session:
         counts = tuple(
@@ -205,7 +233,30 @@ async def purge(
         eligible_from=eligible_from,
         dry_run=dry_run,
         tables=counts,
+        subscriptions_note=note,
     )
+
+
+async def _end_subscriptions(
+    database: Database, inspection_id: int, dry_run: bool, unsubscribe: Unsubscribe | None
+) -> str:
+    stored = await SqlFileStore(database).subscriptions(inspection_id=inspection_id)
+    if not stored:
+        return ""
+    lapses = max(s.expires_at for s in stored).date().isoformat()
+    if dry_run:
+        return "A purge would also delete the channel's change subscription at Microsoft Graph."
+    if unsubscribe is None:
+        return f"The change subscription at Microsoft Graph was left to lapse ({lapses})."
+    try:
+        deleted = await unsubscribe(inspection_id)
+    except Exception as exc:  # the purge must not wait on Graph: the subscription lapses anyway
+        log.warning("purge: could not delete the change subscription: %s", exc)
+        return (
+            f"The change subscription could not be deleted at Microsoft Graph ({exc}); it "
+            f"lapses by itself on {lapses}, and the bot ignores its notifications meanwhile."
+        )
+    return f"Deleted {deleted} change subscription(s) at Microsoft Graph."
 
 
 def plan_tables() -> list[TablePlan]:
@@ -311,5 +362,7 @@ def describe(result: PurgeResult) -> str:
     deleted = sum(t.rows for t in result.tables if t.action == "delete")
     verb = "would be deleted" if result.dry_run else "deleted"
     lines.append(f"{deleted} rows {verb} in all.\n")
+    if result.subscriptions_note:
+        lines.append(result.subscriptions_note + "\n")
     lines.append(NOT_TOUCHED + "\n")
     return "".join(lines)

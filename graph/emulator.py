@@ -7,6 +7,12 @@ subscriptions) with Graph's JSON shapes: `@odata.type` on members, `@odata.nextL
 react. Faults can be injected (429 with Retry-After, 503, 404 while a private channel's files
 are provisioned, 410 on delta), and every request is recorded for counting.
 
+Subscriptions behave as Graph's: both endpoints (notificationUrl, lifecycleNotificationUrl)
+are validated with the `validationToken` handshake when one is made, a change under a drive is
+POSTed to every live subscription on it (`notify_changes`, also run by `watch`), expired ones
+are gone (404), and a test can send lifecycle notifications (`send_lifecycle`) or make the
+emulator forget a subscription (`forget_subscription`).
+
 Standalone: `python -m graph.emulator --folder ./local/graph-files --port 0` prints its URL.
 """
 
@@ -102,6 +108,8 @@ class GraphEmulator:
         self._socket: socket.socket | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._notify_lock = asyncio.Lock()
+        # (subscription id, "change" or the lifecycle event, HTTP status or 0 if undelivered)
+        self.deliveries: list[tuple[str, str, int]] = []
         self.base_url = ""
         # Subscription expiry is judged by this clock (tests may replace it).
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -578,29 +586,18 @@ class GraphEmulator:
             )
         if body.get("changeType") != "updated":
             raise DriveError(400, "InvalidRequest", "Drive subscriptions support 'updated' only.")
-        expires = parse_time(body.get("expirationDateTime"))
-        if expires is None or expires > self.now() + timedelta(minutes=42300):
-            raise DriveError(
-                400, "InvalidRequest", "expirationDateTime must be within 42300 minutes."
-            )
+        expires = self._valid_expiry(body.get("expirationDateTime"))
         url = str(body.get("notificationUrl") or "")
-        validation = secrets.token_urlsafe(16)
-        try:
-            async with (
-                ClientSession(timeout=ClientTimeout(total=10)) as session,
-                session.post(url, params={"validationToken": validation}) as answer,
-            ):
-                echoed = await answer.text()
-                ok = answer.status == 200 and echoed == validation
-        except Exception:  # any failure to reach the endpoint fails validation, as in Graph
-            ok = False
-        if not ok:
-            raise DriveError(
-                400,
-                "ValidationError",
-                "Subscription validation request failed. Notification endpoint "
-                "must respond with 200 OK to validation request.",
-            )
+        lifecycle = body.get("lifecycleNotificationUrl")
+        lifecycle_url = str(lifecycle) if lifecycle else None
+        for endpoint in (url, lifecycle_url):
+            if endpoint is not None and not await self._validated(endpoint):
+                raise DriveError(
+                    400,
+                    "ValidationError",
+                    "Subscription validation request failed. Notification endpoint "
+                    "must respond with 200 OK to validation request.",
+                )
         drive = self.drives[found.group(1)]
         subscription = EmulatedSubscription(
             str(uuid.uuid4()),
@@ -610,24 +607,101 @@ class GraphEmulator:
             body.get("clientState"),
             expires,
             drive.seq,
+            lifecycle_url,
         )
         self.subscriptions[subscription.id] = subscription
         return web.json_response(subscription_json(subscription), status=201)
 
+    def _valid_expiry(self, value: object) -> datetime:
+        expires = parse_time(value)
+        now = self.now()
+        if expires is None or expires <= now or expires > now + timedelta(minutes=42300):
+            raise DriveError(
+                400,
+                "InvalidRequest",
+                "expirationDateTime must be in the future and within 42300 minutes.",
+            )
+        return expires
+
+    @staticmethod
+    async def _validated(url: str) -> bool:
+        """Graph's handshake: POST ?validationToken=..., expect it back as text within 10 s."""
+        validation = secrets.token_urlsafe(16)
+        try:
+            async with (
+                ClientSession(timeout=ClientTimeout(total=10)) as session,
+                session.post(url, params={"validationToken": validation}) as answer,
+            ):
+                echoed = await answer.text()
+                return answer.status == 200 and echoed == validation
+        except Exception:  # any failure to reach the endpoint fails validation, as in Graph
+            return False
+
+    def _live(self, subscription_id: str) -> EmulatedSubscription:
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is not None and subscription.expires <= self.now():
+            # Graph deletes a subscription once it has expired.
+            del self.subscriptions[subscription_id]
+            subscription = None
+        if subscription is None:
+            raise DriveError(404, "ResourceNotFound", "The subscription was not found.")
+        return subscription
+
     async def _change_subscription(
         self, request: web.Request, subscription_id: str
     ) -> web.Response:
-        subscription = self.subscriptions.get(subscription_id)
-        if subscription is None:
-            raise DriveError(404, "ResourceNotFound", "The subscription was not found.")
+        subscription = self._live(subscription_id)
         if request.method == "DELETE":
             del self.subscriptions[subscription_id]
             return web.Response(status=204)
-        expires = parse_time((await json_body(request)).get("expirationDateTime"))
-        if expires is None:
+        body = await json_body(request)
+        if body.get("expirationDateTime") is None:
             raise DriveError(400, "InvalidRequest", "expirationDateTime is required.")
-        subscription.expires = expires
+        subscription.expires = self._valid_expiry(body.get("expirationDateTime"))
         return web.json_response(subscription_json(subscription))
+
+    def forget_subscription(self, subscription_id: str) -> None:
+        """Graph lost the subscription (or removed it without saying): it answers 404 now."""
+        self.subscriptions.pop(subscription_id, None)
+
+    async def send_lifecycle(self, subscription_id: str, event: str) -> int:
+        """POST a lifecycle notification as Graph does; the endpoint's status (0: not sent).
+
+        `subscriptionRemoved` also removes the subscription, as Graph has when it says so.
+        """
+        subscription = self.subscriptions.get(subscription_id)
+        if subscription is None or not subscription.lifecycle_url:
+            return 0
+        if event == "subscriptionRemoved":
+            del self.subscriptions[subscription_id]
+        body = {
+            "value": [
+                {
+                    "subscriptionId": subscription.id,
+                    "subscriptionExpirationDateTime": iso(subscription.expires),
+                    "tenantId": TENANT_ID,
+                    "clientState": subscription.client_state,
+                    "lifecycleEvent": event,
+                }
+            ]
+        }
+        return await self._deliver(subscription, subscription.lifecycle_url, body, event)
+
+    async def _deliver(
+        self, subscription: EmulatedSubscription, url: str, body: JsonDict, kind: str
+    ) -> int:
+        # Graph wants a 2xx within 3 s, else it counts the delivery as failed.
+        try:
+            async with (
+                ClientSession(timeout=ClientTimeout(total=3)) as session,
+                session.post(url, json=body) as answer,
+            ):
+                status = answer.status
+        except Exception:  # Graph drops notifications it cannot deliver
+            log.warning("could not deliver a notification to %s", url)
+            status = 0
+        self.deliveries.append((subscription.id, kind, status))
+        return status
 
     def _changed(self) -> None:
         if self.subscriptions:
@@ -660,14 +734,11 @@ class GraphEmulator:
                         }
                     ]
                 }
-                try:
-                    async with ClientSession(timeout=ClientTimeout(total=10)) as session:
-                        await session.post(subscription.notification_url, json=body)
+                status = await self._deliver(
+                    subscription, subscription.notification_url, body, "change"
+                )
+                if 200 <= status < 300:
                     sent += 1
-                except Exception:  # Graph drops notifications it cannot deliver
-                    log.warning(
-                        "could not deliver a notification to %s", subscription.notification_url
-                    )
         return sent
 
     # -- human views -----------------------------------------------------------------------

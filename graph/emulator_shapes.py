@@ -91,6 +91,7 @@ class EmulatedSubscription:
     client_state: str | None
     expires: datetime
     notified_seq: int
+    lifecycle_url: str | None = None
 
 
 def member_json(membership: Membership) -> JsonDict:
@@ -164,6 +165,7 @@ def subscription_json(subscription: EmulatedSubscription) -> JsonDict:
         "resource": subscription.resource,
         "changeType": "updated",
         "notificationUrl": subscription.notification_url,
+        "lifecycleNotificationUrl": subscription.lifecycle_url,
         "expirationDateTime": iso(subscription.expires),
         "clientState": subscription.client_state,
     }

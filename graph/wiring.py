@@ -7,17 +7,25 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graph.client import DEFAULT_BASE_URL, GraphConfig, build_client
 from graph.directory import GraphDirectory
 from graph.emulator import GraphEmulator, seed_local
-from graph.notifications import SubscriptionManager
+from graph.notifications import (
+    SubscriptionManager,
+)
 from inspection.clock import Clock, SystemClock
 from store.database import Database
 from store.files import SqlFileStore
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger(__name__)
 
 
 def create_directory(

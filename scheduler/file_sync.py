@@ -3,7 +3,8 @@
 Every few minutes, for each open inspection whose channel Files are set up, run one delta sync
 (`graph.sync_job.sync_inspection_files`) and hand it to the listeners (the checklist). An
 inspection is skipped while change notifications are on for it (a live subscription) and a
-sync ran recently; notifications can be lost, so a sync still runs once that goes stale.
+sync ran recently, on any instance (the stored delta link's time); notifications can be lost,
+so a sync still runs once that goes stale: polling slows to a safety net (every 30 minutes).
 
 At start-up, after a sync whose recording failed, and hourly, the checklist is reconciled with
 the files the last sync knows of (`ChecklistBoard.catch_up`), so nothing a crash interrupted, or
@@ -17,7 +18,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -33,6 +34,16 @@ log = logging.getLogger("scheduler.file_sync")
 
 # Does this inspection have a live change subscription? (store.files.SqlFileStore answers it.)
 HasSubscription = Callable[[int], Awaitable[bool]]
+# When any instance last synced the inspection's files (SqlFileStore.last_synced).
+LastSynced = Callable[[int], Awaitable[datetime | None]]
+
+
+@dataclass(frozen=True)
+class FilesMode:
+    """How an inspection's channel Files reach the checklist, for `status`."""
+
+    mode: Literal["live", "polling"]
+    text: str
 
 
 @dataclass
@@ -52,6 +63,7 @@ class FileSyncPoller:
         fresh_for: timedelta = timedelta(minutes=30),
         reconcile_every: timedelta = timedelta(hours=1),
         has_subscription: HasSubscription | None = None,
+        last_synced: LastSynced | None = None,
         listeners: Sequence[SyncListener] = (),
     ) -> None:
         """`board`: the `bot.commands.checklist.ChecklistBoard` (on_sync, catch_up, behind)."""
@@ -61,6 +73,7 @@ class FileSyncPoller:
         self._fresh_for = fresh_for
         self._reconcile_every = reconcile_every
         self._has_subscription = has_subscription
+        self._last_synced = last_synced
         self._listeners = tuple(listeners)
         self._last_sync: dict[int, datetime] = {}
         self._caught_up: dict[int, datetime] = {}
@@ -114,7 +127,29 @@ class FileSyncPoller:
         if self._has_subscription is None or not await self._has_subscription(inspection_id):
             return False
         last = self._last_sync.get(inspection_id)
+        if self._last_synced is not None:
+            # A sync on another instance (a notification it received) counts too.
+            stored = await self._last_synced(inspection_id)
+            if stored is not None and (last is None or stored > last):
+                last = stored
         return last is not None and self._services.clock.now() - last < self._fresh_for
+
+    async def files_mode(self, inspection_id: int) -> FilesMode:
+        """"live" while a change subscription is on for the inspection, else "polling"; with
+        the sentence `status` shows inspectors."""
+        safety = _minutes(self._fresh_for.total_seconds() / 60)
+        every = _minutes(self._interval / 60)
+        if self._has_subscription is not None and await self._has_subscription(inspection_id):
+            return FilesMode(
+                "live",
+                "Files: live (Microsoft Graph tells me of each change to the channel's Files; "
+                f"I also check them every {safety} in case a notification is lost).",
+            )
+        return FilesMode(
+            "polling",
+            f"Files: checked every {every} (no change notifications for this channel; "
+            "`sync files` checks now).",
+        )
 
     async def poll(self) -> PollReport | None:
         """Sync every open inspection with channel Files; None if a poll is still running."""
@@ -174,6 +209,14 @@ class FileSyncPoller:
             scheduler.shutdown(wait=False)
         async with self._lock:  # let a poll in progress finish recording
             pass
+
+
+def _minutes(value: float) -> str:
+    if value < 1:
+        seconds = round(value * 60)
+        return f"{seconds} seconds" if seconds != 1 else "second"
+    whole = round(value)
+    return f"{whole} minutes" if whole != 1 else "minute"
 
 
 def attach(app: web.Application, poller: FileSyncPoller) -> None:

@@ -3,13 +3,18 @@ a sync continues from, and Graph change-notification subscriptions.
 
 A sync is recorded in one transaction (items and delta link together), so a crash or outage
 part-way leaves the previous complete sync in place and the next sync starts from there.
+
+Several instances share the subscriptions: before creating, renewing, re-creating or deleting
+an inspection's subscription an instance takes that inspection's lease (a row in
+`graph_subscription_leases`, taken by a conditional insert or update), so each is done once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -17,16 +22,21 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     delete,
     insert,
+    or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from inspection.model import InspectionStatus
 from store.database import Database
-from store.tables import Base
+from store.tables import Base, InspectionRow
 from store.types import UTCDateTime
 
 _CHUNK = 500  # ids per IN (...) list; well under SQLite's and asyncpg's parameter limits
@@ -80,6 +90,34 @@ class GraphSubscriptionRow(Base):
     resource: Mapped[str] = mapped_column(String(400))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # What it was made with: a changed GRAPH_NOTIFICATION_URL or GRAPH_CLIENT_STATE means a
+    # new subscription (Graph keeps sending the old secret to the old URL otherwise).
+    notification_url: Mapped[str | None] = mapped_column(Text)
+    client_state_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class SubscriptionLeaseRow(Base):
+    """Who is creating, renewing or deleting an inspection's subscription, until when."""
+
+    __tablename__ = "graph_subscription_leases"
+
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True
+    )
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class ChannelFiles:
+    """An inspection whose channel has a files folder (what a subscription is for)."""
+
+    inspection_id: int
+    drive_id: str
+    closed: bool
+
+
+FilesMode = Literal["live", "polling"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +151,8 @@ class StoredSubscription:
     resource: str
     expires_at: datetime
     created_at: datetime
+    notification_url: str = ""
+    client_state_digest: str = ""
 
 
 _ITEM_COLUMNS = (
@@ -238,7 +278,17 @@ class SqlFileStore:
                     resource=subscription.resource,
                     expires_at=subscription.expires_at,
                     created_at=subscription.created_at,
+                    notification_url=subscription.notification_url or None,
+                    client_state_digest=subscription.client_state_digest or None,
                 )
+            )
+
+    async def renewed(self, subscription_id: str, expires_at: datetime) -> None:
+        async with self._database.session() as session:
+            await session.execute(
+                update(GraphSubscriptionRow)
+                .where(GraphSubscriptionRow.id == subscription_id)
+                .values(expires_at=expires_at)
             )
 
     async def subscription(self, subscription_id: str) -> StoredSubscription | None:
@@ -263,8 +313,86 @@ class SqlFileStore:
                 delete(GraphSubscriptionRow).where(GraphSubscriptionRow.id == subscription_id)
             )
 
+    async def has_live_subscription(self, inspection_id: int, now: datetime) -> bool:
+        query = select(GraphSubscriptionRow.id).where(
+            GraphSubscriptionRow.inspection_id == inspection_id,
+            GraphSubscriptionRow.expires_at > now,
+        )
+        async with self._database.reading() as connection:
+            return (await connection.execute(query.limit(1))).first() is not None
+
+    async def files_mode(self, inspection_id: int, now: datetime) -> FilesMode:
+        """"live" while Graph notifies the bot of changes to the inspection's files (a live
+        subscription), else "polling"."""
+        return "live" if await self.has_live_subscription(inspection_id, now) else "polling"
+
+    async def last_synced(self, inspection_id: int) -> datetime | None:
+        """When any instance last completed a sync of the inspection's files."""
+        query = select(DeltaLinkRow.synced_at).where(DeltaLinkRow.inspection_id == inspection_id)
+        async with self._database.reading() as connection:
+            found = (await connection.execute(query)).first()
+        return found[0] if found is not None else None
+
+    async def channels_with_files(self) -> list[ChannelFiles]:
+        """Every inspection (closed ones too) whose channel has a files folder recorded."""
+        query = (
+            select(InspectionRow.id, InspectionRow.drive_id, InspectionRow.status)
+            .where(InspectionRow.drive_id.is_not(None), InspectionRow.folder_id.is_not(None))
+            .order_by(InspectionRow.id)
+        )
+        async with self._database.reading() as connection:
+            rows = (await connection.execute(query)).all()
+        return [
+            ChannelFiles(row[0], row[1], row[2] == InspectionStatus.CLOSED.value)
+            for row in rows
+            if row[1]
+        ]
+
+    # -- leases: one instance at a time works on an inspection's subscription ---------------
+    async def take_subscription_lease(
+        self, inspection_id: int, holder: str, *, now: datetime, lease: timedelta
+    ) -> bool:
+        """Take (or extend) the inspection's lease; False while another holder's is current."""
+        table = cast(Table, SubscriptionLeaseRow.__table__)
+        insert_of = sqlite_insert if self._database.is_sqlite else pg_insert
+        until = now + lease
+        async with self._database.session() as session:
+            connection = await session.connection()
+            inserted = await connection.execute(
+                insert_of(table)
+                .values(inspection_id=inspection_id, holder=holder, until=until)
+                .on_conflict_do_nothing(index_elements=["inspection_id"])
+            )
+            if inserted.rowcount == 1:
+                return True
+            # A conditional update: of two instances racing for a lapsed lease, one matches.
+            taken = await connection.execute(
+                update(table)
+                .where(
+                    table.c.inspection_id == inspection_id,
+                    or_(table.c.holder == holder, table.c.until <= now),
+                )
+                .values(holder=holder, until=until)
+            )
+            return bool(taken.rowcount == 1)
+
+    async def release_subscription_lease(self, inspection_id: int, holder: str) -> None:
+        async with self._database.session() as session:
+            await session.execute(
+                delete(SubscriptionLeaseRow).where(
+                    SubscriptionLeaseRow.inspection_id == inspection_id,
+                    SubscriptionLeaseRow.holder == holder,
+                )
+            )
+
 
 def _subscription(row: GraphSubscriptionRow) -> StoredSubscription:
     return StoredSubscription(
-        row.id, row.inspection_id, row.resource, row.expires_at, row.created_at
+        row.id,
+        row.inspection_id,
+        row.resource,
+        row.expires_at,
+        row.created_at,
+        row.notification_url or "",
+        row.client_state_digest or "",
     )

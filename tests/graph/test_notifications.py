@@ -53,7 +53,10 @@ async def serve(receiver: NotificationReceiver) -> TestServer:
 async def endpoint() -> AsyncIterator[tuple[NotificationReceiver, Recorder, str]]:
     recorder = Recorder()
     routes, receiver = notifications_routes(recorder, SECRET, settle_seconds=0.05)
-    assert [route.path for route in routes] == ["/api/notifications"]  # type: ignore[attr-defined]
+    assert [route.path for route in routes] == [  # type: ignore[attr-defined]
+        "/api/notifications",
+        "/api/notifications/lifecycle",
+    ]
     server = await serve(receiver)
     try:
         yield receiver, recorder, str(server.make_url("/api/notifications"))
