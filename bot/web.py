@@ -6,7 +6,6 @@ Bad requests are answered with a 4xx and a one-line JSON reason; they never reac
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,17 +19,14 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.activity_json import read_activity
-from bot.limits import TOO_DEEP, limit_violation
+from bot.limits import limit_violation
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
+from jsonbody import problem, read_json
 
 log = logging.getLogger("bot.web")
 
 HealthCheck = Callable[[], Awaitable[None]]
-
-
-def problem(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
 
 
 # Teams gives a bot 15 s to answer a message; a longer turn (setting up a channel) carries on
@@ -84,22 +80,9 @@ def messages_handler(
             return await adapter.process_activity(authenticated, activity, bot.on_turn)
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return problem(415, "send the activity as JSON (Content-Type: application/json)")
-        if request.content_length is not None and request.content_length > max_bytes:
-            return problem(413, f"the activity is larger than {max_bytes:,} bytes")
-        try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return problem(413, f"the activity is larger than {max_bytes:,} bytes")
-        if len(raw) > max_bytes:
-            return problem(413, f"the activity is larger than {max_bytes:,} bytes")
-        try:
-            body = json.loads(raw)
-        except RecursionError:
-            return problem(400, TOO_DEEP)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return problem(400, "the body is not valid JSON")
+        body = await read_json(request, max_bytes, what="the activity")
+        if isinstance(body, web.Response):
+            return body
         reason = invalid_activity(body) or limit_violation(body)
         if reason:
             return problem(400, reason)

@@ -44,6 +44,7 @@ from inspection.directory import Directory, Subscription
 from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
 from inspection.model import Channel
 from inspection.repository import InspectionRepository
+from jsonbody import read_json
 from store.files import SqlFileStore, StoredSubscription
 
 log = logging.getLogger(__name__)
@@ -150,10 +151,10 @@ class NotificationReceiver:
         if token is not None:
             # Graph's handshake when a subscription is made: echo the token as plain text.
             return web.Response(text=token, content_type="text/plain")
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "notification too large"}, status=413)
+        body = await read_json(request, MAX_BODY, what="the notification")
+        if isinstance(body, web.Response):
+            return body
         try:
-            body = await request.json()
             notifications = body["value"]
             if not isinstance(notifications, list):
                 raise TypeError("value is not a list")

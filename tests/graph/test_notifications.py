@@ -106,9 +106,16 @@ async def test_wrong_client_state_is_refused_and_logged(
 
 async def test_a_body_that_is_not_notifications_is_a_400(endpoint: Endpoint) -> None:
     _, _, url = endpoint
-    async with ClientSession() as session, session.post(url, data=b"not json") as response:
-        assert response.status == 400
-        assert "value" in await response.text()
+    async with ClientSession() as session:
+        async with session.post(url, json={"changes": []}) as response:
+            assert response.status == 400
+            assert "value" in await response.text()
+        json_type = {"Content-Type": "application/json"}
+        async with session.post(url, data=b"not json", headers=json_type) as response:
+            assert response.status == 400
+            assert "not valid JSON" in await response.text()
+        async with session.post(url, data=b"not json") as response:
+            assert response.status == 415
 
 
 async def test_a_burst_of_100_notifications_makes_one_sync(endpoint: Endpoint) -> None:
