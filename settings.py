@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     bot_max_request_bytes: int = Field(
         default=512_000, ge=16_000, le=10_000_000, alias="BOT_MAX_REQUEST_BYTES"
     )
+    # Longest wait for a Bot Framework token check (it may fetch the signing keys); longer,
+    # and the request is answered 503 with Retry-After.
+    bot_token_check_seconds: float = Field(
+        default=5.0, gt=0, le=14, alias="BOT_TOKEN_CHECK_SECONDS"
+    )
     # Seconds to finish in-flight turns on shutdown.
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=120, alias="SHUTDOWN_GRACE_SECONDS"

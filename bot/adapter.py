@@ -10,8 +10,11 @@ to be most of the cost of a reply.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import requests
@@ -32,7 +35,7 @@ from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 from bot.connector_http import SharedSession, send_over_aiohttp
 from bot.model_plans import plan_of
 from bot.sender import PacedCloudAdapter, SendPolicy, say
-from inspection.errors import ConfigurationError
+from inspection.errors import ConfigurationError, Unavailable
 from settings import Settings
 
 log = logging.getLogger("bot.adapter")
@@ -177,11 +180,86 @@ def _serialise_plain_json_directly(client: Any) -> None:
             operations._serialize = faster
 
 
-class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
-    """Delegates authentication; caches the clients it creates."""
+class KeysUnavailable(Unavailable):
+    """The Bot Framework's signing keys cannot be had just now (the request gets a 503)."""
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "the Bot Framework's signing keys cannot be fetched just now; try again shortly"
+        )
+        self.retry_after = retry_after
+
+
+class TokenCheckThread:
+    """botframework-connector fetches the signing keys with the blocking `requests` library,
+    without a timeout, from inside `authenticate_request`, and does not remember a failed
+    fetch. So token checks run here, on one thread with its own event loop: a slow or
+    unreachable key endpoint then holds up token checks only, never the server (health
+    checks, other turns). A check that cannot finish within `wait_seconds`, or whose key
+    fetch fails, is answered 503 with Retry-After; while one check is stuck, the others are
+    answered so at once instead of queueing behind it."""
+
+    def __init__(self, wait_seconds: float = 5.0, retry_after: int = 30) -> None:
+        self.wait_seconds = wait_seconds
+        self.retry_after = retry_after
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._busy_since: float | None = None
+        self._start_lock = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._start_lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="bot-token-checks", daemon=True
+                )
+                thread.start()
+                self._loop, self._thread = loop, thread
+            return self._loop
+
+    async def run(self, check: Callable[[], Awaitable[T]]) -> T:
+        busy = self._busy_since
+        if busy is not None and time.monotonic() - busy > self.wait_seconds:
+            raise KeysUnavailable(self.retry_after)
+
+        async def timed() -> T:
+            self._busy_since = time.monotonic()
+            try:
+                return await check()
+            finally:
+                self._busy_since = None
+
+        future = asyncio.run_coroutine_threadsafe(timed(), self._running_loop())
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.wait_seconds)
+        except TimeoutError:
+            future.cancel()
+            log.warning("Bot Framework token check timed out (signing keys not fetched)")
+            raise KeysUnavailable(self.retry_after) from None
+        except requests.RequestException as exc:
+            log.warning("Bot Framework signing keys not fetched: %s", type(exc).__name__)
+            raise KeysUnavailable(self.retry_after) from exc
+
+    def close(self) -> None:
+        loop, thread = self._loop, self._thread
+        self._loop = self._thread = None
+        if loop is not None and thread is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            if not thread.is_alive():  # else a key fetch still hangs; the daemon thread goes
+                loop.close()
+
+
+class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+    """Delegates authentication (token checks on `TokenCheckThread`); caches the clients it
+    creates."""
+
+    def __init__(
+        self, inner: BotFrameworkAuthentication, checks: TokenCheckThread | None = None
+    ) -> None:
         self._inner = inner
+        self._checks = checks or TokenCheckThread()
         self._connectors: dict[tuple[str, ...], Any] = {}
         self._token_clients: dict[str, UserTokenClient] = {}
         self._sessions = SharedSession()
@@ -194,7 +272,15 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
-        result = await refuse_bad_tokens(self._inner.authenticate_request(activity, auth_header))
+        if auth_header:
+            # A token to check, so possibly keys to fetch: off the event loop.
+            result = await self._checks.run(
+                lambda: refuse_bad_tokens(self._inner.authenticate_request(activity, auth_header))
+            )
+        else:  # nothing to fetch: anonymous in local mode, refused at once otherwise
+            result = await refuse_bad_tokens(
+                self._inner.authenticate_request(activity, auth_header)
+            )
         if result.connector_factory is not None:
             result.connector_factory = _ReusingConnectorFactory(
                 result.connector_factory,
@@ -244,6 +330,7 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
                     log.debug("connector client did not close cleanly", exc_info=True)
         self._connectors.clear()
         await self._sessions.close()
+        self._checks.close()
 
 
 def check_bot_settings(settings: Settings) -> None:
@@ -277,7 +364,8 @@ def build_adapter(
             "MicrosoftAppId and MicrosoftAppPassword to run for real."
         )
     authentication = ReusingAuthentication(
-        ConfigurationBotFrameworkAuthentication(_Config(settings))
+        ConfigurationBotFrameworkAuthentication(_Config(settings)),
+        TokenCheckThread(wait_seconds=settings.bot_token_check_seconds),
     )
     adapter = PacedCloudAdapter(authentication, policy or SendPolicy())
 

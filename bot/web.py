@@ -19,6 +19,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.activity_json import read_activity
+from bot.adapter import KeysUnavailable
 from bot.limits import limit_violation
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
@@ -95,6 +96,11 @@ def messages_handler(
             authenticated = await adapter.bot_framework_authentication.authenticate_request(
                 activity, auth_header
             )
+        except KeysUnavailable as exc:
+            # Not the caller's fault, and not for long: Teams sends the activity again.
+            unavailable = problem(503, str(exc))
+            unavailable.headers["Retry-After"] = str(exc.retry_after)
+            return unavailable
         except (PermissionError, jwt.PyJWTError, ValueError, KeyError):
             # Never handled: no token, a forged one, or one for another bot.
             return problem(401, "missing or invalid Bot Framework token")

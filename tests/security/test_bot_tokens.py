@@ -136,3 +136,109 @@ async def test_a_token_in_the_wrong_scheme_is_refused(
 
     assert response.status == 401
     assert connector.calls == []
+
+
+class _SlowKeys:
+    """An OpenID metadata endpoint that answers only after `delay` seconds (on its own thread:
+    the bot fetches keys with a blocking client)."""
+
+    def __init__(self, delay: float) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        pause = threading.Event()
+        self.pause = pause
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                pause.wait(delay)
+                self.send_response(503)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/.well-known/openid"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.pause.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def _secured(tmp_path: Any, **settings: Any) -> Client:
+    from aiohttp.test_utils import TestServer
+
+    from app import create_app
+    from settings import load_settings
+
+    config = load_settings(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        MicrosoftAppId=APP_ID,
+        MicrosoftAppPassword="not-a-real-secret",
+        **settings,
+    )
+    client: Client = TestClient(TestServer(create_app(config)))
+    await client.start_server()
+    return client
+
+
+async def test_unreachable_signing_keys_are_a_503_with_retry_after(
+    tmp_path: Any, issuer: TokenIssuer, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token that claims the Bot Framework's issuer while its key endpoint is down: not the
+    caller's fault, so not a 401, and not a 500 either."""
+    from botframework.connector.auth import ChannelValidation
+
+    monkeypatch.setattr(
+        ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/.well-known/x"
+    )
+    client = await _secured(tmp_path)
+    try:
+        token = issuer.sign(issuer.claims(APP_ID, connector.url))
+        response = await client.post(
+            "/api/messages",
+            json=message(connector.url),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status == 503
+        assert int(response.headers["Retry-After"]) > 0
+        assert "signing keys" in (await response.json())["error"]
+        assert connector.calls == []
+    finally:
+        await client.close()
+
+
+async def test_slow_signing_keys_never_stop_the_server(
+    tmp_path: Any, issuer: TokenIssuer, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the key endpoint hangs, health checks answer, the token check gives up with a 503
+    after its limit, and further tokens are answered at once instead of queueing."""
+    import asyncio
+
+    from botframework.connector.auth import ChannelValidation
+
+    slow = _SlowKeys(delay=30.0)
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", slow.url)
+    client = await _secured(tmp_path, BOT_TOKEN_CHECK_SECONDS=1)
+    try:
+        token = issuer.sign(issuer.claims(APP_ID, connector.url))
+        headers = {"Authorization": f"Bearer {token}"}
+        stuck = asyncio.ensure_future(
+            client.post("/api/messages", json=message(connector.url), headers=headers)
+        )
+        await asyncio.sleep(0.2)
+        health = await client.get("/healthz")
+        assert health.status == 200
+        assert not stuck.done(), "the health check was answered while the token check waits"
+        first = await stuck
+        assert first.status == 503 and "Retry-After" in first.headers
+        again = await client.post("/api/messages", json=message(connector.url), headers=headers)
+        assert again.status == 503
+        assert connector.calls == []
+    finally:
+        slow.close()
+        await client.close()
