@@ -2,10 +2,8 @@
 
 botbuilder 4.17 builds a connector client and a user-token client for every turn (msrest's
 retry policy makes each cost milliseconds of CPU); `ReusingAuthentication` keeps one connector
-client per (service URL, audience, app id) and one user-token client per app id instead. Each
-kept client writes reply bodies with `_PlainJsonSerializer` and sends them over aiohttp
-(bot/connector_http.py): issue 7's profile found msrest's model walk and requests-in-a-thread
-to be most of the cost of a reply.
+client per (service URL, audience, app id) and one user-token client per app id instead, each
+made cheaper by bot/msrest_fast.py. Token checks run on their own thread (`TokenCheckThread`).
 """
 
 from __future__ import annotations
@@ -30,10 +28,9 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
-from msrest.serialization import Model, Serializer, full_restapi_key_transformer
 
-from bot.connector_http import SharedSession, send_over_aiohttp
-from bot.model_plans import plan_of
+from bot import msrest_fast
+from bot.msrest_fast import SharedSession, speed_up
 from bot.sender import PacedCloudAdapter, SendPolicy, say
 from inspection.errors import ConfigurationError, Unavailable
 from settings import Settings
@@ -70,114 +67,9 @@ class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         client = self._cache.get(cache_key)
         if client is None:
             client = await self._inner.create(service_url, audience)
-            _serialise_plain_json_directly(client)
-            send_over_aiohttp(client, self._sessions)
+            speed_up(client, self._sessions)
             self._cache[cache_key] = client
         return client
-
-
-class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
-    """msrest's serializer, except that a plain JSON value in an `object` field (an Adaptive
-    Card's content, channel data) is passed through as it is instead of being rebuilt value by
-    value: msrest's generic walk was most of the cost of sending a card (issue 7 profile). The
-    result is the same: msrest maps every str, int, float, bool, None, list and dict of those
-    to an equal value. Anything else (dates, enums, models) still goes through msrest."""
-
-    def serialize_object(self, attr: Any, **kwargs: Any) -> Any:
-        if _plain_json(attr):
-            return attr
-        return super().serialize_object(attr, **kwargs)  # type: ignore[no-untyped-call]
-
-    def body(self, data: Any, data_type: str, **kwargs: Any) -> Any:
-        """A request body. A model of exactly the declared type, made of models, is written
-        directly from its attribute map (below); anything else, or any doubt, goes through
-        msrest's `body`, which first rebuilds the model and then walks it calling its key
-        transformer and serializer for every attribute, the unset ones included (issue 7: it
-        was most of the cost of sending a reply)."""
-        if (
-            not kwargs
-            and isinstance(data, Model)
-            and type(data).__name__ == data_type
-            and self.key_transformer is full_restapi_key_transformer
-        ):
-            try:
-                return self._model_json(data)
-            except _NotSimple:
-                pass
-        return super().body(data, data_type, **kwargs)  # type: ignore[no-untyped-call]
-
-    def _model_json(self, model: Model) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        plan = plan_of(type(model))
-        if plan is None:
-            raise _NotSimple
-        for attr, key, data_type in plan.fields:
-            value = getattr(model, attr, None)
-            if value is None:
-                continue  # msrest leaves unset attributes out
-            if not key:  # additional properties: merged in, as msrest does
-                out.update(value)
-            else:
-                out[key] = self._value_json(value, data_type)
-        return out
-
-    def _value_json(self, value: Any, data_type: str) -> Any:
-        if data_type == "str" and type(value) is str:
-            return value
-        if data_type == "object" and _plain_json(value):
-            return value
-        if data_type.startswith("[") and data_type.endswith("]"):
-            if type(value) is not list or any(item is None for item in value):
-                raise _NotSimple
-            return [self._value_json(item, data_type[1:-1]) for item in value]
-        declared = self.dependencies.get(data_type)
-        if isinstance(declared, type) and issubclass(declared, Model):
-            if not isinstance(value, Model):
-                raise _NotSimple  # a dict where a model goes: msrest builds the model
-            # Any model is written by its own attribute map (a Mention in an Entity list).
-            return self._model_json(value)
-        # Dates, numbers, enums, dictionaries: msrest's own.
-        return self.serialize_data(value, data_type)  # type: ignore[no-untyped-call]
-
-
-class _NotSimple(Exception):
-    """This body needs msrest's full treatment."""
-
-
-_PLAIN_SCALARS = (str, int, float, bool, type(None))
-
-
-def _plain_json(value: Any, depth: int = 0) -> bool:
-    kind = type(value)
-    if kind in _PLAIN_SCALARS:
-        return True
-    if depth > 64:  # msrest handles (or refuses) anything deeper
-        return False
-    if kind is dict:
-        return all(type(k) is str and _plain_json(v, depth + 1) for k, v in value.items())
-    if kind is list:
-        return all(_plain_json(item, depth + 1) for item in value)
-    return False
-
-
-def _serialise_plain_json_directly(client: Any) -> None:
-    """Give the connector client's operations the serializer above (same models, same
-    validation); a client without the expected attributes is left as it is."""
-    current = getattr(client, "_serialize", None)
-    if not isinstance(current, Serializer) or isinstance(current, _PlainJsonSerializer):
-        return
-    faster = _PlainJsonSerializer(current.dependencies)  # type: ignore[no-untyped-call]
-    # msrest's client-side validation checks each model against its declared constraints
-    # before sending (about a third of the serialising cost). Bot Framework activities
-    # declare none that the bot's own replies could break, and the connector still validates
-    # what it receives.
-    faster.client_side_validation = False
-    faster.key_transformer = current.key_transformer
-    client._serialize = faster
-    for group in ("conversations", "attachments"):
-        operations = getattr(client, group, None)
-        if operations is not None and getattr(operations, "_serialize", None) is current:
-            operations._serialize = faster
 
 
 class KeysUnavailable(Unavailable):
@@ -357,6 +249,7 @@ def build_adapter(
 ) -> tuple[PacedCloudAdapter, ReusingAuthentication]:
     """The adapter every turn and every send runs through (sends under `policy`)."""
     check_bot_settings(settings)
+    msrest_fast.enabled()  # the self-check, at start-up: one warning if it falls back
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is empty, so requests to /api/messages are NOT "

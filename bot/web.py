@@ -18,9 +18,9 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
-from bot.activity_json import read_activity
 from bot.adapter import KeysUnavailable
 from bot.limits import limit_violation
+from bot.msrest_fast import read_activity
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
 from jsonbody import problem, read_json

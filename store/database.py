@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from inspection.errors import Unavailable
-from store import sqlite_driver
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +89,7 @@ class Database:
                 pool_timeout=10,
                 connect_args={"timeout": 5, "command_timeout": 30},
             )
-        engine_url = (
-            parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}") if self.is_sqlite else parsed
-        )
-        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -15,7 +15,7 @@ from bot.activities import (
     root_conversation_id,
     strip_bot_mention,
 )
-from bot.activity_json import read_activity
+from bot.msrest_fast import read_activity
 
 
 def _message(text: str, bot_name: str, **extra: Any) -> Activity:

@@ -1,4 +1,4 @@
-"""bot/activity_json.py reads Teams' activity JSON into the same models msrest makes."""
+"""bot/msrest_fast.py reads Teams' activity JSON into the same models msrest makes."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from msrest.serialization import Model
 
-import bot.activity_json as activity_json
-from bot.activity_json import read_activity
+import bot.msrest_fast as activity_json
+from bot.msrest_fast import read_activity
 from tests.payloads import load
 
 PAYLOADS = [

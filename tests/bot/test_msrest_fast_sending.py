@@ -1,4 +1,4 @@
-"""bot/connector_http.py: connector calls go out over aiohttp, with msrest's URLs, headers,
+"""bot/msrest_fast.py: connector calls go out over aiohttp, with msrest's URLs, headers,
 errors and answers (issue 7), against the loopback fake Bot Connector."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError  # type: ignore[attr-defined]
 
 from bot.adapter import ReusingAuthentication, build_adapter
-from bot.connector_http import AiohttpSender, SharedSession, send_over_aiohttp
+from bot.msrest_fast import AiohttpSender, SharedSession
+from bot.msrest_fast import _send_over_aiohttp as send_over_aiohttp
 from bot.sender import send_error
 from settings import load_settings
 from tests.fakes.connector import FakeConnector
