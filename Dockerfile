@@ -22,7 +22,8 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Only what the installed package needs (tests, benchmarks and local tooling stay out).
 COPY pyproject.toml README.md ./
-COPY app.py settings.py logsetup.py metrics.py ./
+COPY settings.py logsetup.py metrics.py jsonbody.py ./
+COPY app/ app/
 COPY inspection ./inspection
 COPY store ./store
 COPY bot ./bot

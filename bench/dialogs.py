@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestClient, TestServer
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from app import SERVICES, create_app  # noqa: E402
+from dialogs.storage import SqlStorage  # noqa: E402
 from settings import load_settings  # noqa: E402
-from store.bot_state import SqlStorage  # noqa: E402
 from store.database import Database  # noqa: E402
 from tests.fakes.connector import FakeConnector  # noqa: E402
 from tests.fakes.teams import EVERYONE, LEAD, LINK, BotHarness  # noqa: E402

@@ -10,7 +10,7 @@ import logging
 import time
 from dataclasses import replace
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler, TeamsInfo
@@ -35,10 +35,9 @@ from bot.activities import (
     root_conversation_id,
     strip_bot_mention,
 )
-from bot.router import UNAVAILABLE_REPLY, Reply, Router, Turn, User
+from bot.router import UNAVAILABLE_REPLY, DialogStart, FollowUps, Reply, Router, Turn, User
 from bot.sender import Sender, SendError
 from bot.services import Services
-from dialogs.runner import DialogRunner
 from inspection.conversations import ConversationRef
 from inspection.errors import Unavailable
 from inspection.model import Person
@@ -57,6 +56,22 @@ GREETING_WINDOW_SECONDS = 600.0
 INSTALL_PAIR_SECONDS = 60.0
 
 
+class Dialogs(Protocol):
+    """Multi-turn input (dialogs/runner.py's `DialogRunner`), as the Teams bot drives it."""
+
+    def attach(self, host: Any) -> None: ...
+
+    async def begin(self, context: TurnContext, start: DialogStart) -> None: ...
+
+    async def load(self, context: TurnContext) -> None: ...
+
+    def follow_ups(self, context: TurnContext) -> FollowUps: ...
+
+    async def continue_turn(self, context: TurnContext, turn: Turn) -> bool: ...
+
+    async def save(self, context: TurnContext) -> None: ...
+
+
 class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
     def __init__(
         self,
@@ -64,7 +79,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         services: Services,
         sender: Sender,
         *,
-        dialogs: DialogRunner | None = None,
+        dialogs: Dialogs | None = None,
     ) -> None:
         self.router = router
         self.services = services

@@ -1,2 +1,2 @@
 """Multi-turn conversations (botbuilder-dialogs): answering an information request. The
-dialogs call domain services; their state lives in the database (store/bot_state.py)."""
+dialogs call domain services; their state lives in the database (dialogs/storage.py)."""

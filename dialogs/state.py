@@ -1,4 +1,4 @@
-"""Conversation state kept in the database (store/bot_state.py), per person per conversation.
+"""Conversation state kept in the database (dialogs/storage.py), per person per conversation.
 
 Why not botbuilder's plain `ConversationState`: in a Teams channel every thread has its own
 conversation id (";messageid=..."), and several people talk to the bot in the same channel.

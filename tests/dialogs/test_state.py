@@ -12,10 +12,10 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, Conversat
 
 from dialogs.runner import DialogRunner
 from dialogs.state import PersonInConversationState, StoredFollowUps
+from dialogs.storage import StateConflict
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.requests import RequestLog
-from store.bot_state import StateConflict
 from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
 from tests.inspection.test_requests import INSPECTION
 

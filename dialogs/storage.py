@@ -38,7 +38,7 @@ from inspection.errors import Conflict
 from store.bot_state_tables import MAX_KEY_CHARS, BotStateRow
 from store.database import Database
 
-log = logging.getLogger("store.bot_state")
+log = logging.getLogger("dialogs.storage")
 
 # Classes a stored document may rebuild (module prefixes); anything else is refused.
 ALLOWED_MODULES = ("botbuilder.", "dialogs.")

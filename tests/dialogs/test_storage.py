@@ -15,8 +15,8 @@ from botbuilder.dialogs.choices import Choice
 from botbuilder.dialogs.prompts import ChoicePrompt, PromptOptions
 from sqlalchemy import update
 
+from dialogs.storage import SqlStorage, StateConflict
 from inspection.clock import FixedClock
-from store.bot_state import SqlStorage, StateConflict
 from store.bot_state_tables import BotStateRow
 from store.database import Database
 

@@ -279,8 +279,8 @@ def create_app(
     from bot.teams import InspectionBot
     from bot.web import BackgroundTurns, HealthCheck, health_handler, messages_handler
     from dialogs.runner import DialogRunner
+    from dialogs.storage import SqlStorage
     from inspection.errors import Unavailable
-    from store.bot_state import SqlStorage
 
     running = settings.scheduler_enabled if scheduler is None else scheduler
     services, graph = _build(
