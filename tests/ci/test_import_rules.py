@@ -1,5 +1,6 @@
 """The import rules import-linter cannot see: the top-level helper modules (settings.py,
-logsetup.py, metrics.py, jsonbody.py) sit below every package and import none of them. The
+logsetup.py, metrics.py, jsonbody.py) sit below every package but the domain, and import none
+of them (the domain's errors they may use). The
 packages' own layers are import-linter contracts in pyproject.toml (`./dev test` runs them)."""
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def _imported(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", HELPERS)
 def test_a_helper_module_imports_no_project_package(name: str) -> None:
-    assert not (_imported(ROOT / name) & PROJECT), f"{name} must stay below every package"
+    above_the_domain = PROJECT - {"inspection"}
+    assert not (_imported(ROOT / name) & above_the_domain), f"{name} must stay below them"
 
 
 def test_the_layers_contract_names_every_package() -> None:
