@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import itertools
 import json
 import os
 import platform
 import random
+import re
 import signal
 import socket
 import statistics
@@ -46,6 +48,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -333,13 +336,15 @@ class Server:
             pass
         return float("nan")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU the server process has used (machine load does not change it)."""
+    def cpu_seconds(self) -> tuple[float, float]:
+        """User and system CPU the server process has used (machine load does not change
+        them much): system time is the kernel's work for it, mostly socket calls."""
         try:
             fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            tick = os.sysconf("SC_CLK_TCK")
+            return int(fields[11]) / tick, int(fields[12]) / tick
         except (OSError, IndexError, ValueError):
-            return float("nan")
+            return float("nan"), float("nan")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -451,6 +456,7 @@ class Result:
     replies: int = 0
     rss_mb: float = float("nan")
     cpu_ms_per_turn: float = float("nan")
+    system_cpu_share: float = float("nan")  # of cpu_ms_per_turn, in the kernel
     seed_seconds: float | None = None
     # Each command driven alone on the same server after the mixed run.
     by_command: dict[str, Result] = field(default_factory=dict)
@@ -483,6 +489,7 @@ class Result:
             "mean_ms": round(statistics.fmean(self.latencies_ms), 2) if self.latencies_ms else None,
             "rss_mb": round(self.rss_mb, 1),
             "cpu_ms_per_turn": round(self.cpu_ms_per_turn, 2),
+            "system_cpu_share": round(self.system_cpu_share, 2),
             **({"seed_seconds": round(self.seed_seconds, 1)} if self.seed_seconds else {}),
         }
         if self.by_command:
@@ -575,17 +582,55 @@ class Phase:
         counter = itertools.count()
         connector.received = connector.failed_replies = 0
         result = Result(name=name, turns=turns, seconds=0.0)
-        cpu_before = server.cpu_seconds()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(turns, result) for _ in range(self.users)))
-        result.seconds = time.perf_counter() - started
-        result.cpu_ms_per_turn = (server.cpu_seconds() - cpu_before) * 1000 / turns
+        async with sampled(server, name):
+            user_before, system_before = server.cpu_seconds()
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(turns, result) for _ in range(self.users)))
+            result.seconds = time.perf_counter() - started
+            user_after, system_after = server.cpu_seconds()
+        cpu = (user_after - user_before) + (system_after - system_before)
+        result.cpu_ms_per_turn = cpu * 1000 / turns
+        result.system_cpu_share = (system_after - system_before) / cpu if cpu else float("nan")
         result.replies = connector.received
         result.errors += connector.failed_replies
         if result.replies < turns - result.errors:
             # A turn answered 200 without a reply reaching Teams counts as an error.
             result.errors += turns - result.errors - result.replies
         return result
+
+
+@contextlib.asynccontextmanager
+async def sampled(server: Server, name: str) -> AsyncIterator[None]:
+    """BENCH_PYSPY=FOLDER: py-spy samples the server during these turns (only), from outside
+    (--nonblocking: the server is never paused, its CPU figure is not changed), and writes
+    FOLDER/NAME.txt for bench/profile_summary.py."""
+    folder = os.environ.get("BENCH_PYSPY")
+    if not folder:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, before the turns
+    out = Path(folder, re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") + ".txt")
+    spy = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")),
+        *("record", "--pid", str(server.process.pid), "--format", "raw", "--full-filenames"),
+        *("--nonblocking", "--threads", "--rate", os.environ.get("BENCH_PYSPY_RATE", "200")),
+        *("--output", str(out)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    await asyncio.sleep(0.5)  # attached
+    if spy.returncode is not None:
+        raise RuntimeError(
+            "py-spy could not sample the server: install it (`pip install -e '.[bench]'`) "
+            "and run as a user allowed to trace it (root, or ptrace_scope 0)"
+        )
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes the file when interrupted
+        _, errors = await asyncio.wait_for(spy.communicate(), timeout=60)
+        if not out.exists():  # noqa: ASYNC240 - once, after the turns
+            print(f"py-spy wrote no profile for {name}: {errors.decode()[-500:]}", file=sys.stderr)
 
 
 async def postgres_database(admin_url: str) -> tuple[str, str]:
@@ -728,10 +773,11 @@ def table(out: dict[str, Any]) -> str:
     lines = [
         f"{out['date']} - {out['machine']} - {out['users']} concurrent users, "
         f"{out['turns']} turns per target (mixed), then {out['command_turns']} per command alone",
-        "ratios: /echo to the botbuilder echo bot, /agents to the Agents SDK echo agent",
+        "ratios: /echo to the botbuilder echo bot, /agents to the Agents SDK echo agent; "
+        "kernel: the share of the CPU spent in system calls",
         f"{'target':<17}{'turns/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
         f"{'p99/echo':>10}{'tput/echo':>10}{'errors':>8}{'RSS MB':>8}{'CPU ms/turn':>12}"
-        f"{'CPU/echo':>10}{'CPU/agents':>11}",
+        f"{'CPU/echo':>10}{'CPU/agents':>11}{'kernel':>8}",
     ]
     for name, row in rows:
         lines.append(
@@ -740,6 +786,7 @@ def table(out: dict[str, Any]) -> str:
             f"{row.get('throughput_ratio', 1.0):>10}"
             f"{row['errors']:>8}{row['rss_mb']:>8}{row['cpu_ms_per_turn']:>12}"
             f"{row.get('cpu_ratio', 1.0):>10}{row.get('cpu_ratio_agents', 1.0):>11}"
+            f"{row['system_cpu_share']:>8.0%}"
         )
     commands = list(out["echo"].get("commands", {}))
     if commands:
