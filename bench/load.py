@@ -259,13 +259,41 @@ def serve_app(port: int, database_url: str) -> None:
     settings = load_settings(
         DATABASE_URL=database_url, MicrosoftAppId="", MicrosoftAppPassword="", GRAPH_TEAM_ID=""
     )
+    app = create_app(settings, scheduler=False)
+    if os.environ.get("BENCH_QUERIES"):
+        count_queries(app)
     web.run_app(
-        create_app(settings, scheduler=False),
+        app,
         host="127.0.0.1",
         port=port,
         print=None,
         access_log=None,
     )
+
+
+def count_queries(app: web.Application) -> None:
+    """BENCH_QUERIES=1: count the SQL statements the app sends and its pool check-outs
+    (SQLAlchemy's events; each check-out also costs asyncpg a BEGIN and a ROLLBACK), served at
+    GET /bench/queries for the driver. Off by default: the listeners cost CPU themselves."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.pool import Pool
+
+    counts = {"statements": 0, "checkouts": 0}
+
+    def statement(*_args: Any) -> None:
+        counts["statements"] += 1
+
+    def checkout(*_args: Any) -> None:
+        counts["checkouts"] += 1
+
+    event.listen(Engine, "before_cursor_execute", statement)
+    event.listen(Pool, "checkout", checkout)
+
+    async def report(_request: web.Request) -> web.Response:
+        return web.json_response(counts)
+
+    app.router.add_get("/bench/queries", report)
 
 
 def serve_echo(port: int) -> None:
@@ -456,6 +484,8 @@ class Result:
     replies: int = 0
     rss_mb: float = float("nan")
     cpu_ms_per_turn: float = float("nan")
+    statements_per_turn: float | None = None  # BENCH_QUERIES=1, the app only
+    checkouts_per_turn: float | None = None
     system_cpu_share: float = float("nan")  # of cpu_ms_per_turn, in the kernel
     seed_seconds: float | None = None
     # Each command driven alone on the same server after the mixed run.
@@ -490,6 +520,14 @@ class Result:
             "rss_mb": round(self.rss_mb, 1),
             "cpu_ms_per_turn": round(self.cpu_ms_per_turn, 2),
             "system_cpu_share": round(self.system_cpu_share, 2),
+            **(
+                {
+                    "statements_per_turn": round(self.statements_per_turn, 2),
+                    "checkouts_per_turn": round(self.checkouts_per_turn or 0.0, 2),
+                }
+                if self.statements_per_turn is not None
+                else {}
+            ),
             **({"seed_seconds": round(self.seed_seconds, 1)} if self.seed_seconds else {}),
         }
         if self.by_command:
@@ -582,12 +620,21 @@ class Phase:
         counter = itertools.count()
         connector.received = connector.failed_replies = 0
         result = Result(name=name, turns=turns, seconds=0.0)
+        queries_before = await self.queries()
         async with sampled(server, name):
             user_before, system_before = server.cpu_seconds()
             started = time.perf_counter()
             await asyncio.gather(*(worker(turns, result) for _ in range(self.users)))
             result.seconds = time.perf_counter() - started
             user_after, system_after = server.cpu_seconds()
+        queries_after = await self.queries()
+        if queries_before is not None and queries_after is not None:
+            result.statements_per_turn = (
+                queries_after["statements"] - queries_before["statements"]
+            ) / turns
+            result.checkouts_per_turn = (
+                queries_after["checkouts"] - queries_before["checkouts"]
+            ) / turns
         cpu = (user_after - user_before) + (system_after - system_before)
         result.cpu_ms_per_turn = cpu * 1000 / turns
         result.system_cpu_share = (system_after - system_before) / cpu if cpu else float("nan")
@@ -597,6 +644,16 @@ class Phase:
             # A turn answered 200 without a reply reaching Teams counts as an error.
             result.errors += turns - result.errors - result.replies
         return result
+
+    async def queries(self) -> dict[str, int] | None:
+        """The app's statement and check-out counts, when it serves them (BENCH_QUERIES=1)."""
+        if not os.environ.get("BENCH_QUERIES"):
+            return None
+        async with self.session.get(f"{self.server.url}/bench/queries") as response:
+            if response.status != 200:
+                return None  # an echo bot
+            counts: dict[str, int] = await response.json()
+            return counts
 
 
 @contextlib.asynccontextmanager

@@ -1,7 +1,8 @@
 """Sum a py-spy profile (`--format raw --full-filenames`) into where a turn's CPU goes.
 
-    .venv/bin/python bench/profile_summary.py PROFILE.txt [--cpu-ms 5.2] [--top 25]
-        [--focus 'bot/|store/'] [--functions 'send_activit|model_dump']
+    .venv/bin/python bench/profile_summary.py PROFILE.txt [--cpu-ms 5.2 --kernel-share 0.1]
+        [--top 25] [--focus 'bot/|store/'] [--functions 'send_activit|model_dump']
+        [--phase 'reply=send_activit' --phase 'state=DialogRunner' ...]
 
 `BENCH_PYSPY=FOLDER .venv/bin/python bench/load.py ...` writes one such profile per target and
 command (measured turns only). Each line of the file is one stack, outermost frame first,
@@ -11,11 +12,19 @@ and the number of samples in it. Printed:
    standard library by module, the project by top folder);
 2. inclusive time of the functions whose file matches --focus (default: the project's own
    code) or whose name or file matches --functions: the share of samples with that function
-   anywhere on the stack, counted once per sample.
+   anywhere on the stack, counted once per sample;
+3. with --phase NAME=REGEX (in order, most specific first): each sample in the first phase
+   with a frame matching REGEX, the rest in "other"; the phases add up to the whole.
 
 With --cpu-ms (the target's CPU ms per turn from the same run) each share is also shown in
-milliseconds per turn: samples are taken only while a thread is on the CPU, so a share of
-samples is a share of the process's Python CPU time.
+milliseconds per turn.
+
+py-spy samples a thread that is running or waiting for a CPU, not only one on a CPU. On a
+busy machine a process is often put aside just after a system call that wakes another
+(a socket write to PostgreSQL or the connector), so samples pile up on those calls, far beyond
+their cost. --kernel-share (the `system_cpu_share` bench/load.py measured from /proc, in the
+same run) sets those samples aside: the kernel's share is the measured one, and the Python
+shares are of the rest of the CPU.
 """
 
 from __future__ import annotations
@@ -33,6 +42,12 @@ STDLIB = sysconfig.get_paths()["stdlib"]
 # Namespace packages whose first folder says little: keep two more levels.
 NAMESPACES = {"botbuilder", "botframework", "microsoft_agents", "azure", "opentelemetry"}
 FRAME = re.compile(r"^(?P<function>.*) \((?P<file>.*):(?P<line>\d+)\)$")
+# Innermost frames that are a system call on a socket or the selector (see --kernel-share).
+SYSTEM_CALL = re.compile(
+    r"^(_SelectorSocketTransport\.(write|writelines|_read_ready__data_received|_read_ready__get_buffer)"
+    r"|BaseSelectorEventLoop\._sock_connect|EpollSelector\.select|socket\._real_close"
+    r"|socket\.close) \((asyncio/|selectors|socket)"
+)
 
 
 @dataclass(frozen=True)
@@ -86,15 +101,37 @@ def read_profile(path: Path) -> list[tuple[list[Frame], int]]:
     return stacks
 
 
+@dataclass
+class Summary:
+    total: int  # samples counted below
+    set_aside: int  # samples in a system call, left to the measured kernel share
+    by_package: Counter[str]
+    inclusive: Counter[str]
+    phases: Counter[str]
+
+
 def summarise(
-    stacks: list[tuple[list[Frame], int]], focus: re.Pattern[str], functions: re.Pattern[str] | None
-) -> tuple[int, Counter[str], Counter[str]]:
-    total = 0
+    stacks: list[tuple[list[Frame], int]],
+    focus: re.Pattern[str],
+    functions: re.Pattern[str] | None,
+    phases: list[tuple[str, re.Pattern[str]]],
+    set_system_calls_aside: bool,
+) -> Summary:
+    total = set_aside = 0
     by_package: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    by_phase: Counter[str] = Counter()
     for frames, count in stacks:
+        if set_system_calls_aside and frames and SYSTEM_CALL.match(frames[-1].label):
+            set_aside += count
+            continue
         total += count
         by_package[frames[-1].package if frames else "(no Python frame)"] += count
+        labels = [frame.label for frame in frames]
+        phase = next(
+            (name for name, pattern in phases if any(pattern.search(x) for x in labels)), "other"
+        )
+        by_phase[phase] += count
         seen: set[str] = set()
         for frame in frames:
             mine = frame.file.startswith(str(ROOT) + "/")
@@ -104,13 +141,16 @@ def summarise(
             if wanted and frame.label not in seen:
                 seen.add(frame.label)
                 inclusive[frame.label] += count
-    return total, by_package, inclusive
+    return Summary(total, set_aside, by_package, inclusive, by_phase)
 
 
-def rows(counter: Counter[str], total: int, top: int, cpu_ms: float | None) -> list[str]:
+def rows(
+    counter: Counter[str], total: int, top: int, cpu_ms: float | None, scale: float
+) -> list[str]:
+    """`scale`: the share of the CPU that the counted samples stand for."""
     out = []
     for name, count in counter.most_common(top):
-        share = count / total
+        share = count / total * scale
         ms = f"{share * cpu_ms:7.2f} ms" if cpu_ms is not None else ""
         out.append(f"  {share:6.1%} {ms}  {name}")
     return out
@@ -127,22 +167,55 @@ def main() -> int:
         help="regular expression on the project file path (default: all the project's code)",
     )
     parser.add_argument("--functions", help="regular expression on 'function (file)' of any frame")
+    parser.add_argument(
+        "--kernel-share",
+        type=float,
+        help="the measured share of the CPU spent in system calls (0-1): samples in one are "
+        "set aside and the rest stand for the remaining share",
+    )
+    parser.add_argument(
+        "--phase",
+        action="append",
+        default=[],
+        metavar="NAME=REGEX",
+        help="a part of the turn: samples with a frame ('function (file)') matching REGEX",
+    )
     args = parser.parse_args()
+    if args.kernel_share is not None and not 0 <= args.kernel_share < 1:
+        parser.error("--kernel-share is a share of the CPU: from 0 up to (not including) 1")
+    phases: list[tuple[str, re.Pattern[str]]] = []
     if not args.profile.is_file():
         parser.error(f"{args.profile} is not a file: give the path of a py-spy raw profile")
     try:
         focus = re.compile(args.focus)
         functions = re.compile(args.functions) if args.functions else None
+        for phase in args.phase:
+            name, equals, pattern = phase.partition("=")
+            if not equals or not name or not pattern:
+                parser.error(f"--phase {phase!r}: write it as NAME=REGEX, e.g. 'reply=send'")
+            phases.append((name, re.compile(pattern)))
     except re.error as exc:
         parser.error(f"not a valid regular expression: {exc}")
-    total, by_package, inclusive = summarise(read_profile(args.profile), focus, functions)
-    if not total:
+    kernel = args.kernel_share
+    found = summarise(read_profile(args.profile), focus, functions, phases, kernel is not None)
+    if not found.total:
         parser.error(f"{args.profile} has no samples: was the server busy while py-spy ran?")
-    print(f"{args.profile}: {total} samples")
-    print("self time by package:")
-    print("\n".join(rows(by_package, total, args.top, args.cpu_ms)))
-    print("inclusive time by function:")
-    print("\n".join(rows(inclusive, total, args.top, args.cpu_ms)))
+    scale = 1.0 if kernel is None else 1.0 - kernel
+    print(f"{args.profile}: {found.total + found.set_aside} samples")
+    if kernel is not None:
+        ms = f"{kernel * args.cpu_ms:7.2f} ms" if args.cpu_ms is not None else ""
+        print(
+            f"  {kernel:6.1%} {ms}  system calls (measured), "
+            f"where {found.set_aside / (found.total + found.set_aside):.0%} of the samples were"
+        )
+    for title, counter, top in (
+        ("self time by package", found.by_package, args.top),
+        ("inclusive time by function", found.inclusive, args.top),
+        ("phases", found.phases if phases else Counter(), len(phases) + 1),
+    ):
+        if counter:
+            print(f"{title}:")
+            print("\n".join(rows(counter, found.total, top, args.cpu_ms, scale)))
     return 0
 
 
