@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/profile_summary.py PROFILE.txt [--cpu-ms 5.2 --kernel-share 0.1]
         [--top 25] [--focus 'bot/|store/'] [--functions 'send_activit|model_dump']
-        [--phase 'reply=send_activit' --phase 'state=DialogRunner' ...]
+        [--phase 'reply=send_activit' --phase 'state=DialogRunner' ... | --phases bot]
 
 `BENCH_PYSPY=FOLDER .venv/bin/python bench/load.py ...` writes one such profile per target and
 command (measured turns only). Each line of the file is one stack, outermost frame first,
@@ -15,6 +15,7 @@ and the number of samples in it. Printed:
    anywhere on the stack, counted once per sample;
 3. with --phase NAME=REGEX (in order, most specific first): each sample in the first phase
    with a frame matching REGEX, the rest in "other"; the phases add up to the whole.
+   `--phases bot` and `--phases agents-echo` are the parts bench/README.md reports.
 
 With --cpu-ms (the target's CPU ms per turn from the same run) each share is also shown in
 milliseconds per turn.
@@ -48,6 +49,47 @@ SYSTEM_CALL = re.compile(
     r"|BaseSelectorEventLoop\._sock_connect|EpollSelector\.select|socket\._real_close"
     r"|socket\.close) \((asyncio/|selectors|socket)"
 )
+
+
+# The parts of a turn bench/README.md reports, most specific first. aiohttp/web.py is left out
+# of "aiohttp": its run_app is at the root of every stack.
+PRESETS: dict[str, list[tuple[str, str]]] = {
+    "bot": [
+        ("database: SQLAlchemy, asyncpg, store/", r"(sqlalchemy|asyncpg)/| \(store/"),
+        (
+            "reply: card, msrest, connector HTTP",
+            r"InspectionBot\.send \(|connector_http|msrest/|bot/adapter\.py",
+        ),
+        (
+            "dialog state, not its database part",
+            r"DialogRunner|botbuilder/core/bot_state|botbuilder/dialogs|dialogs/",
+        ),
+        ("command: routing, domain", r"Router\.dispatch"),
+        (
+            "turn pipeline: botbuilder, on_turn",
+            r"InspectionBot\.on_turn|process_activity|run_pipeline",
+        ),
+        ("request in: JSON, checks, activity, auth", r"messages_handler\.<locals>\.handle"),
+        ("aiohttp: server, client callbacks", r"aiohttp/(?!web\.py)"),
+    ],
+    "agents-echo": [
+        ("telemetry spans (OpenTelemetry, no-op)", r"telemetry/|opentelemetry/"),
+        (
+            "user token client per turn (importlib.metadata)",
+            r"create_user_token_client|UserTokenClient|get_product_info",
+        ),
+        (
+            "reply: connector client per turn, TCP connect, POST",
+            r"send_activit|create_connector_client|ConnectorClient|close",
+        ),
+        ("turn pipeline: AgentApplication, TurnContext, state", r"process_activity"),
+        (
+            "request in: JSON, pydantic Activity, auth",
+            r"process_request|_jwt_authorization_middleware",
+        ),
+        ("aiohttp: server, client callbacks", r"aiohttp/(?!web\.py)"),
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -180,7 +222,14 @@ def main() -> int:
         metavar="NAME=REGEX",
         help="a part of the turn: samples with a frame ('function (file)') matching REGEX",
     )
+    parser.add_argument(
+        "--phases", choices=sorted(PRESETS), help="the parts of a turn bench/README.md reports"
+    )
     args = parser.parse_args()
+    if args.phases:
+        if args.phase:
+            parser.error("give either --phases or --phase, not both")
+        args.phase = [f"{name}={pattern}" for name, pattern in PRESETS[args.phases]]
     if args.kernel_share is not None and not 0 <= args.kernel_share < 1:
         parser.error("--kernel-share is a share of the CPU: from 0 up to (not including) 1")
     phases: list[tuple[str, re.Pattern[str]]] = []
