@@ -714,6 +714,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     connector = Connector()
     await connector.start()
     results: dict[str, Result] = {}
+
     def say(text: str) -> None:
         if not args.json:
             print(text, file=sys.stderr)
