@@ -228,8 +228,10 @@ def configure_logging(
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # Libraries that log request bodies or headers at DEBUG stay at WARNING.
-    for noisy in ("msrest", "urllib3", "azure", "httpx", "aiohttp.access", "msal"):
+    # Libraries that log request bodies or headers at DEBUG stay at WARNING, and so does
+    # APScheduler, whose INFO lines come once per scheduler and once per job run (the
+    # scheduler/ modules log what they start and what each tick did, once).
+    for noisy in ("msrest", "urllib3", "azure", "httpx", "aiohttp.access", "msal", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return handler
 

@@ -107,6 +107,9 @@ async def test_an_upload_reaches_the_card_through_a_change_notification(
         assert subscription.resource == f"/drives/{inspection.channel.drive_id}/root"
         mode = await poller.files_mode(inspection.id)
         assert mode.mode == "live" and mode.text.startswith("Files: live")
+        # The sync the upkeep runs after subscribing is over before the file arrives, so only
+        # the change notification can bring it in.
+        await poller.sync_now(inspection.id)
 
         mark = len(bot.connector.calls)
         folder = emulator.channel_folder(inspection.channel.channel_id)
@@ -116,7 +119,7 @@ async def test_an_upload_reaches_the_card_through_a_change_notification(
         [update] = _puts(bot.since(mark))
         assert update.path.endswith(f"/activities/{card.activity_id}")
         assert "Required: 1 of 8 received" in content(update)
-        assert (subscription.id, "change", 202) in emulator.deliveries
+        await _until(lambda: (subscription.id, "change", 202) in emulator.deliveries)
 
 
 async def test_without_a_notification_url_nothing_is_subscribed(
