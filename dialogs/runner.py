@@ -24,10 +24,10 @@ from botbuilder.dialogs import (
     DialogTurnStatus,
 )
 
+from bot.features.information_requests.dialogs import DIALOG_ID as ANSWER_DIALOG
+from bot.features.information_requests.dialogs import TEXT, AnswerRequestDialog
 from bot.router import Attachment, DialogStart, Router, Turn, normalise
 from bot.sender import Sender, say
-from dialogs.answer_request import DIALOG_ID as ANSWER_DIALOG
-from dialogs.answer_request import TEXT, AnswerRequestDialog
 from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState, StoredFollowUps
 from inspection.clock import Clock
 from inspection.errors import InspectionError

@@ -14,11 +14,11 @@ from bot.operations import observe_turns, tag_inspection
 from bot.router import Router, friendly_errors, log_turns
 
 FEATURE_MODULES = [
-    "bot.commands.core",
-    "bot.commands.inspections",
-    "bot.commands.reminders",
-    "bot.commands.requests",
-    "bot.commands.checklist",
+    "bot.features.core.handlers",
+    "bot.features.inspections.handlers",
+    "bot.features.reminders.handlers",
+    "bot.features.information_requests.handlers",
+    "bot.features.checklist.handlers",
 ]
 
 
@@ -34,5 +34,8 @@ def build_router(services: Any) -> Router[Any]:
     router.use(tag_inspection)  # log lines carry the inspection id
     for name in FEATURE_MODULES:
         module = importlib.import_module(name)
-        module.register(router, services)
+        if hasattr(module, "routes"):
+            router.include(module.routes)
+        else:
+            module.register(router, services)
     return router

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot.cards.reminders import OverdueLine, overdue_card, snoozed_card
+from bot.features.reminders.cards import OverdueLine, overdue_card, snoozed_card
 from bot.router import InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.clock import local_today

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from bot.cards.inspections import (
+from bot.features.inspections.cards import (
     NEW_INSPECTION_ACTION,
     created_text,
     new_inspection_form,
@@ -48,7 +48,7 @@ from inspection.model import (
 from inspection.reminder_messages import undelivered_lines
 from inspection.timeline import Timeline
 
-log = logging.getLogger("bot.commands.inspections")
+log = logging.getLogger("bot.features.inspections.handlers")
 
 DEFAULT_FRAMEWORK = "jcc-children-social-care"
 LEAD_ONLY = frozenset({Role.LEAD_INSPECTOR})

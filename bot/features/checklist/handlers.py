@@ -20,8 +20,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.cards import checklist as cards
-from bot.checklist_board import zone_of
+from bot.features.checklist import cards
+from bot.features.checklist.board import zone_of
 from bot.router import Next, Reply, Route, Router, Turn
 from bot.services import Services
 from inspection.checklist import ChecklistState, FileRef
@@ -30,7 +30,7 @@ from inspection.frameworks import ChecklistItemSpec
 from inspection.intake import ChecklistIntake, IntakeResult
 from inspection.model import INSPECTOR_ROLES, Inspection, Role
 
-log = logging.getLogger("bot.commands.checklist")
+log = logging.getLogger("bot.features.checklist.handlers")
 
 # 7.2: the link officer says what is what; inspectors may too; link officer or lead waive.
 MAPPERS = frozenset({Role.LINK_OFFICER, Role.LEAD_INSPECTOR, Role.INSPECTOR})

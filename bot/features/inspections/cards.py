@@ -36,7 +36,7 @@ def people(inspection: Inspection) -> list[tuple[str, str]]:
 
 async def timeline_card_off_loop(inspection: Inspection, timeline: Timeline, today: date) -> Json:
     """The timeline card, its picture drawn in a worker thread (not on the event loop)."""
-    from bot.cards.timeline_image import timeline_image_off_loop
+    from bot.features.inspections.timeline_image import timeline_image_off_loop
 
     image = await timeline_image_off_loop(timeline, today)
     return timeline_card(inspection, timeline, today, picture=image)
@@ -109,7 +109,7 @@ def timeline_card(
 
 
 def _picture(timeline: Timeline, today: date) -> list[Json]:
-    from bot.cards.timeline_image import timeline_image
+    from bot.features.inspections.timeline_image import timeline_image
 
     image = timeline_image(timeline, today)
     return [image] if image is not None else []

@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.cards.requests import Viewer, confirm_card, list_card, request_card
+from bot.features.information_requests.cards import Viewer, confirm_card, list_card, request_card
 from bot.router import Attachment, DialogStart, InvalidCardData, Reply, Router, Turn
 from bot.services import Services
 from inspection.dates import parse_date
@@ -68,7 +68,7 @@ from inspection.requests import (
     parse_ref,
 )
 
-log = logging.getLogger("bot.commands.requests")
+log = logging.getLogger("bot.features.information_requests.handlers")
 
 MEMBERS = frozenset(Role)
 ANSWERERS = PROVIDER_ROLES | INSPECTOR_ROLES

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import Json
 from bot.cards import card as make_card
-from bot.cards import checklist as cards
 from bot.cards import text as text_block
+from bot.features.checklist import cards
 from bot.router import Reply
 from bot.sender import Sender
 from inspection.checklist import ChecklistState, Question
