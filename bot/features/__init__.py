@@ -24,6 +24,9 @@ FEATURE_MODULES = [
 
 def build_router(services: Any) -> Router[Any]:
     """The router over `services` (None: only the command list, for the app package)."""
+    # Imported here: each feature's modules import this package (bot.features.<feature>).
+    from bot.features.checklist.replanning import RecheckAfterReplanning
+
     router: Router[Any] = Router(services)
     # Outermost first: metrics, log every turn, turn errors into replies, find the inspection.
     router.use(observe_turns)
@@ -32,6 +35,9 @@ def build_router(services: Any) -> Router[Any]:
     if services is not None:
         router.use(InspectionResolver(services))
     router.use(tag_inspection)  # log lines carry the inspection id
+    if services is not None:
+        # Innermost: sees the reply of `move onsite` / `notice given` and adds the re-check.
+        router.use(RecheckAfterReplanning(services))
     for name in FEATURE_MODULES:
         module = importlib.import_module(name)
         if hasattr(module, "routes"):

@@ -31,7 +31,7 @@ from inspection.model import Inspection
 from inspection.notifier import DeliveryStatus, Notifier, OutgoingMessage, Recipient
 from store.checklist_cards import SqlChecklistCards
 
-log = logging.getLogger("bot.checklist_board")
+log = logging.getLogger(__name__)
 
 # Question cards sent to the link officer after one sync; the rest are summed up in one message.
 MAX_QUESTIONS = 5
@@ -127,6 +127,14 @@ class ChecklistBoard:
                     inspection.id, ref.conversation_id, delivery.activity_id, now
                 )
             return delivery.activity_id
+
+    async def refresh(self, inspection: Inspection, state: ChecklistState) -> None:
+        """`publish` after a change made in a turn: a failure is logged, not raised, since the
+        turn's own answer matters more than the channel's card."""
+        try:
+            await self.publish(inspection, state)
+        except Exception:
+            log.warning("checklist card not refreshed", exc_info=True)
 
     async def _update(
         self,
