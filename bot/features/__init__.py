@@ -1,7 +1,10 @@
 """Every feature of the bot, and the router built from them at start-up.
 
-Each feature module declares its routes at module level (`routes = Routes()`); `build_router`
-adds them in this order (the order of `help`), behind the middleware every turn passes.
+Each feature's route modules declare their routes at module level (`routes = Routes()`);
+`build_router` adds them in the order of `FEATURE_MODULES` (the order of `help`, and the order
+phrasings are tried in), behind the middleware every turn passes. A feature with many commands
+keeps them in more than one module (information requests: logging, reading and answering;
+the inspectors' operations; the Excel files).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ FEATURE_MODULES = [
     "bot.features.inspections.handlers",
     "bot.features.reminders.handlers",
     "bot.features.information_requests.handlers",
+    "bot.features.information_requests.inspector_commands",
+    "bot.features.information_requests.exports",
     "bot.features.checklist.handlers",
 ]
 
@@ -39,9 +44,5 @@ def build_router(services: Any) -> Router[Any]:
         # Innermost: sees the reply of `move onsite` / `notice given` and adds the re-check.
         router.use(RecheckAfterReplanning(services))
     for name in FEATURE_MODULES:
-        module = importlib.import_module(name)
-        if hasattr(module, "routes"):
-            router.include(module.routes)
-        else:
-            module.register(router, services)
+        router.include(importlib.import_module(name).routes)
     return router
