@@ -1,15 +1,15 @@
 """Which file and which checklist item a person means ("this file", "'Data Nov.xlsx'", "the
-staffing data"), and what to say once a file is placed."""
+staffing data"), placing a file once it is clear, and what to say then."""
 
 from __future__ import annotations
 
 import re
 
 from bot.features.checklist import cards
-from bot.router import Turn
+from bot.router import Reply, Turn
 from bot.services import Services
 from inspection.checklist import ChecklistState, FileRef
-from inspection.errors import InspectionError
+from inspection.errors import Forbidden, InspectionError
 from inspection.frameworks import ChecklistItemSpec
 from inspection.intake import ChecklistIntake
 from inspection.model import Inspection
@@ -23,6 +23,12 @@ THIS = re.compile(
 class InvalidChoice(InspectionError):
     def __init__(self) -> None:
         super().__init__("That button's choice is not valid; type `checklist` for a fresh card.")
+
+
+def aad(turn: Turn) -> str:
+    if not turn.user.aad_object_id:
+        raise Forbidden("I can't tell who you are (Teams sent no Entra user id)")
+    return turn.user.aad_object_id
 
 
 def unquote(words: str) -> str:
@@ -119,3 +125,35 @@ def unknown_item(
         + ", ".join(i.title for i in items)
         + "."
     )
+
+
+async def map_words(
+    turn: Turn, services: Services, file_words: str, item: ChecklistItemSpec | None
+) -> Reply:
+    inspection = turn.require_inspection()
+    files, sure = await files_meant(turn, services, inspection, unquote(file_words))
+    if not files:
+        what = f"'{unquote(file_words)}'" if not THIS.match(file_words) else "the file"
+        return Reply(
+            text=f"I can't find {what} in the inspection channel's Files. Upload it to the "
+            "channel (any folder), wait a minute, then tell me again; or give its name, "
+            "e.g. \"'Data Nov.xlsx' is the staffing data\"."
+        )
+    if item is None:
+        return Reply(text="Say which item the file is, e.g. 'this file is the staffing data'.")
+    if len(files) > 1:
+        return Reply(
+            text=f"Several files could be meant. Which is the {item.title}?",
+            card=cards.choose_file_card(inspection, files, item),
+        )
+    file = files[0]
+    if not sure:
+        return Reply(
+            text=f"Is '{file.path}' the {item.title}?",
+            card=cards.confirm_mapping_card(
+                inspection, file, item, "Press Yes and I'll count it for that item."
+            ),
+        )
+    state = await services.intake.map_file(inspection, file.file_id, item.key, by=aad(turn))
+    await services.board.refresh(inspection, state)
+    return Reply(text=mapped_text(state, file.file_id, item.key))

@@ -19,9 +19,10 @@ from dataclasses import replace
 from bot.features.checklist import cards
 from bot.features.checklist.board import zone_of
 from bot.features.checklist.files import (
-    THIS,
     InvalidChoice,
+    aad,
     files_meant,
+    map_words,
     mapped_text,
     unknown_item,
     unquote,
@@ -31,7 +32,6 @@ from bot.router import Reply, Routes, Turn
 from bot.services import Services
 from inspection.clock import local_today
 from inspection.errors import Forbidden, InspectionError, NotFound
-from inspection.frameworks import ChecklistItemSpec
 from inspection.model import INSPECTOR_ROLES, Inspection, Role
 
 # 7.2: the link officer says what is what; inspectors may too; link officer or lead waive.
@@ -60,12 +60,6 @@ _WAIVE_ARGS = re.compile(r"^(?P<item>.+?)\s*(?:\bbecause\b|\bas\b|:|\s-\s)\s*(?P
 WAIVE_USAGE = "waive ITEM because REASON"
 
 routes = Routes()
-
-
-def aad(turn: Turn) -> str:
-    if not turn.user.aad_object_id:
-        raise Forbidden("I can't tell who you are (Teams sent no Entra user id)")
-    return turn.user.aad_object_id
 
 
 async def from_card(turn: Turn, services: Services, allowed: frozenset[Role]) -> Inspection:
@@ -172,38 +166,6 @@ async def answer_from_card(turn: Turn, services: Services) -> Reply:
 
 
 # --- "this file is the staffing return" ----------------------------------------------------------
-async def map_words(
-    turn: Turn, services: Services, file_words: str, item: ChecklistItemSpec | None
-) -> Reply:
-    inspection = turn.require_inspection()
-    files, sure = await files_meant(turn, services, inspection, unquote(file_words))
-    if not files:
-        what = f"'{unquote(file_words)}'" if not THIS.match(file_words) else "the file"
-        return Reply(
-            text=f"I can't find {what} in the inspection channel's Files. Upload it to the "
-            "channel (any folder), wait a minute, then tell me again; or give its name, "
-            "e.g. \"'Data Nov.xlsx' is the staffing data\"."
-        )
-    if item is None:
-        return Reply(text="Say which item the file is, e.g. 'this file is the staffing data'.")
-    if len(files) > 1:
-        return Reply(
-            text=f"Several files could be meant. Which is the {item.title}?",
-            card=cards.choose_file_card(inspection, files, item),
-        )
-    file = files[0]
-    if not sure:
-        return Reply(
-            text=f"Is '{file.path}' the {item.title}?",
-            card=cards.confirm_mapping_card(
-                inspection, file, item, "Press Yes and I'll count it for that item."
-            ),
-        )
-    state = await services.intake.map_file(inspection, file.file_id, item.key, by=aad(turn))
-    await services.board.refresh(inspection, state)
-    return Reply(text=mapped_text(state, file.file_id, item.key))
-
-
 @routes.intent(
     _NOT_ITEM.pattern,
     name="not a checklist document",

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.activities import TEAMS_FILE_TYPES
+from bot.activities import TEAMS_FILE_REFERENCE, TEAMS_FILE_TYPES
 from bot.features.information_requests.cards import ANSWER_CONFIRMED_ACTION, confirm_card
 from bot.features.information_requests.dialogs import DIALOG_ID
 from bot.features.information_requests.views import card_for, person
@@ -116,7 +116,7 @@ async def linked_files(
             continue
         content = attachment.content if isinstance(attachment.content, dict) else {}
         unique = content.get("uniqueId") if isinstance(content.get("uniqueId"), str) else None
-        if attachment.content_type == "reference" or services.directory is None:
+        if attachment.content_type == TEAMS_FILE_REFERENCE or services.directory is None:
             files.append(LinkedFile(attachment.name, attachment.content_url, unique))
             continue
         # Teams gives a short-lived `downloadUrl` for the bytes and a `contentUrl` for people.
