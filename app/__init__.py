@@ -89,7 +89,7 @@ def _build(
     the in-process Graph emulator (local runs, no Azure); `poll_files` and `scheduler` add the
     Files poller and the reminder scheduler."""
     from bot.adapter import build_adapter
-    from bot.checklist_board import ChecklistBoard
+    from bot.features.checklist.board import ChecklistBoard
     from bot.notifier import TeamsNotifier
     from bot.sender import RetryPolicy, Sender, SendPolicy
     from bot.services import Services
@@ -273,8 +273,8 @@ def create_app(
 
     `scheduler`: run the reminder scheduler and the Files poller (default: SCHEDULER_ENABLED).
     """
-    from bot.cards.timeline_image import warm_up_context
     from bot.features import build_router
+    from bot.features.inspections.timeline_image import warm_up_context
     from bot.operations import mount_operations
     from bot.teams import InspectionBot
     from bot.web import BackgroundTurns, HealthCheck, health_handler, messages_handler

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.cards.timeline_image import _render, timeline_png
+from bot.features.inspections.timeline_image import _render, timeline_png
 from cli.demo import seed_local_demo
 from inspection.frameworks import FrameworkRegistry
 from inspection.inspections import timeline_for

@@ -22,7 +22,7 @@ from pathlib import Path
 # Run from anywhere: the repository root, not bench/ (its scripts shadow packages).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bot.cards.checklist import checklist_card  # noqa: E402
+from bot.features.checklist.cards import checklist_card  # noqa: E402
 from inspection.checklist import InMemoryChecklistStore  # noqa: E402
 from inspection.clock import FixedClock  # noqa: E402
 from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult  # noqa: E402

@@ -20,8 +20,8 @@ from pathlib import Path
 # Run from anywhere: the repository root, not bench/ (its scripts shadow packages).
 sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bot.cards.inspections import timeline_card, timeline_card_off_loop  # noqa: E402
-from bot.cards.timeline_image import warm_up  # noqa: E402
+from bot.features.inspections.cards import timeline_card, timeline_card_off_loop  # noqa: E402
+from bot.features.inspections.timeline_image import warm_up  # noqa: E402
 from inspection.frameworks import builtin_frameworks  # noqa: E402
 from inspection.inspections import timeline_for  # noqa: E402
 from inspection.model import Inspection  # noqa: E402

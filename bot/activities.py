@@ -16,6 +16,12 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from bot.router import Attachment, ConversationKind, Mention
 from inspection.conversations import ConversationRef
 
+# Attachments that are files: a file uploaded in a personal chat (its bytes behind a short-lived
+# `downloadUrl`) and a reference to a file shared in a channel.
+TEAMS_FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
+TEAMS_FILE_REFERENCE = "reference"
+TEAMS_FILE_TYPES = (TEAMS_FILE_DOWNLOAD, TEAMS_FILE_REFERENCE)
+
 
 def bot_removed(activity: Activity) -> bool:
     if activity.type == ActivityTypes.installation_update:

@@ -27,7 +27,7 @@ from store.conversations import SqlConversationStore
 from store.database import Database
 
 if TYPE_CHECKING:
-    from bot.checklist_board import ChecklistBoard
+    from bot.features.checklist.board import ChecklistBoard
     from bot.sender import Sender
     from graph.notifications import SubscriptionManager
     from scheduler.file_sync import FileSyncPoller

@@ -84,7 +84,7 @@ def check_package(
                 if title not in router_commands:
                     raise CliError(
                         f"{manifest_path}: the command menu offers {title!r}, which the bot does "
-                        "not know; remove it or register it in bot/commands"
+                        "not know; remove it or declare it in a feature's routes (bot/features)"
                     )
     for extension in manifest.get("composeExtensions", []):
         for command in extension.get("commands", []):

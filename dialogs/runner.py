@@ -24,10 +24,14 @@ from botbuilder.dialogs import (
     DialogTurnStatus,
 )
 
+from bot.features.information_requests.dialogs import (
+    ANSWER_DIALOG_ACTION,
+    TEXT,
+    AnswerRequestDialog,
+)
+from bot.features.information_requests.dialogs import DIALOG_ID as ANSWER_DIALOG
 from bot.router import Attachment, DialogStart, Router, Turn, normalise
 from bot.sender import Sender, say
-from dialogs.answer_request import DIALOG_ID as ANSWER_DIALOG
-from dialogs.answer_request import TEXT, AnswerRequestDialog
 from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState, StoredFollowUps
 from inspection.clock import Clock
 from inspection.errors import InspectionError
@@ -38,8 +42,6 @@ log = logging.getLogger("dialogs.runner")
 CANCEL_WORDS = frozenset(
     {"cancel", "stop", "quit", "exit", "never mind", "nevermind", "forget it", "abort"}
 )
-# bot/commands/requests.py: the hidden action that records an answer from the dialog.
-ANSWER_DIALOG_ACTION = "request_answer_dialog"
 SAVED_BY_TURN = "dialogs.saved_by_turn"
 # A dialog left waiting longer than this is dropped (the person has moved on).
 DIALOG_TIMEOUT = timedelta(hours=12)

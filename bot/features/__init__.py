@@ -1,7 +1,10 @@
 """Every feature of the bot, and the router built from them at start-up.
 
-Each feature module declares its routes at module level (`routes = Routes()`); `build_router`
-adds them in this order (the order of `help`), behind the middleware every turn passes.
+Each feature's route modules declare their routes at module level (`routes = Routes()`);
+`build_router` adds them in the order of `FEATURE_MODULES` (the order of `help`, and the order
+phrasings are tried in), behind the middleware every turn passes. A feature with many commands
+keeps them in more than one module (information requests: logging, reading and answering;
+the inspectors' operations; the Excel files).
 """
 
 from __future__ import annotations
@@ -14,16 +17,21 @@ from bot.operations import observe_turns, tag_inspection
 from bot.router import Router, friendly_errors, log_turns
 
 FEATURE_MODULES = [
-    "bot.commands.core",
-    "bot.commands.inspections",
-    "bot.commands.reminders",
-    "bot.commands.requests",
-    "bot.commands.checklist",
+    "bot.features.core.handlers",
+    "bot.features.inspections.handlers",
+    "bot.features.reminders.handlers",
+    "bot.features.information_requests.handlers",
+    "bot.features.information_requests.inspector_commands",
+    "bot.features.information_requests.exports",
+    "bot.features.checklist.handlers",
 ]
 
 
 def build_router(services: Any) -> Router[Any]:
     """The router over `services` (None: only the command list, for the app package)."""
+    # Imported here: each feature's modules import this package (bot.features.<feature>).
+    from bot.features.checklist.replanning import RecheckAfterReplanning
+
     router: Router[Any] = Router(services)
     # Outermost first: metrics, log every turn, turn errors into replies, find the inspection.
     router.use(observe_turns)
@@ -32,7 +40,9 @@ def build_router(services: Any) -> Router[Any]:
     if services is not None:
         router.use(InspectionResolver(services))
     router.use(tag_inspection)  # log lines carry the inspection id
+    if services is not None:
+        # Innermost: sees the reply of `move onsite` / `notice given` and adds the re-check.
+        router.use(RecheckAfterReplanning(services))
     for name in FEATURE_MODULES:
-        module = importlib.import_module(name)
-        module.register(router, services)
+        router.include(importlib.import_module(name).routes)
     return router

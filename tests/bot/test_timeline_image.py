@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from bot.cards import timeline_image as module
-from bot.cards.inspections import timeline_card
-from bot.cards.timeline_image import COLOURS, timeline_png
+from bot.features.inspections import timeline_image as module
+from bot.features.inspections.cards import timeline_card
+from bot.features.inspections.timeline_image import COLOURS, timeline_png
 from inspection.frameworks import FrameworkRegistry
 from inspection.inspections import timeline_for
 from inspection.model import Inspection

@@ -10,7 +10,6 @@ be installed from npm here.
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import tempfile
 from collections.abc import AsyncIterator
@@ -138,8 +137,6 @@ async def _conversation(run: LocalRun) -> None:
         assert "Information requests" in said
 
         # The link officer answers the open request IR-005.
-        if importlib.util.find_spec("bot.commands.requests") is None:
-            pytest.skip("the request commands (bot/commands/requests.py) are not built yet")
         said = await _ask(
             client,
             DEMO_CHANNEL_ID,

@@ -13,7 +13,7 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes, Attachment, ChannelAccount
 
-from dialogs.answer_request import DIALOG_ID, AnswerRequestDialog
+from bot.features.information_requests.dialogs import DIALOG_ID, AnswerRequestDialog
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.requests import RequestLog

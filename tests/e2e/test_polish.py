@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
 from app import create_app
-from bot.cards import timeline_image as timeline_image_module
+from bot.features.inspections import timeline_image as timeline_image_module
 from inspection.clock import FixedClock
 from inspection.errors import Unavailable
 from inspection.request_export import FACTUAL_ACCURACY_FOLDER, GRID_FILE_NAME

@@ -13,7 +13,7 @@ from inspection.checklist import ChecklistState, FileRef, ItemState, ItemStatus,
 from inspection.frameworks import ChecklistItemSpec
 from inspection.model import Inspection
 
-# Card action names (the router's `action` registrations in bot/commands/checklist.py).
+# Card action names (the routes of this feature's handlers.py).
 REFRESH = "checklist_refresh"
 OUTSTANDING = "checklist_outstanding"
 ANSWER = "checklist_answer"

@@ -1,7 +1,7 @@
 """Cards for the information request log (7.3): one request, a list, and "log anyway?".
 
 A card's audience is decided by the caller: in a channel or group chat everybody sees it, so
-only a personal chat with an inspector gets inspectors-only notes (issue 5, 9.7).
+only a personal chat with an inspector gets inspectors-only notes (9.7).
 """
 
 from __future__ import annotations
@@ -15,6 +15,15 @@ from bot.cards import Json, card, facts, submit, text, title
 from inspection.requests import InformationRequest, Precheck, RequestStatus
 
 MAX_LIST = 40
+# The buttons' action names (each handled in this feature's handlers.py).
+ANSWERED_ACTION = "request_answered"
+CLOSE_ACTION = "request_close"
+WITHDRAW_ACTION = "request_withdraw"
+SHOW_ACTION = "request_show"
+FOLLOW_UP_ACTION = "request_follow_up"
+LOG_CONFIRMED_ACTION = "request_log_confirmed"
+LOG_CANCELLED_ACTION = "request_log_cancelled"
+ANSWER_CONFIRMED_ACTION = "request_answer_confirmed"
 # Who will see a request card, so it offers only the buttons they may press: inspectors close,
 # follow up and withdraw (7.3); the link officer and director mark answered; an observer only
 # reads. "everyone" is a channel or group chat (a mixed audience): both sides' main buttons,
@@ -101,15 +110,15 @@ def request_card(
         data: dict[str, Any] = {"request": request.ref, "version": request.version}
         inspectors = viewer in ("inspector", "everyone")
         if request.waiting and viewer in ("provider", "everyone"):
-            actions.append(submit("Mark answered", "request_answered", **data))
+            actions.append(submit("Mark answered", ANSWERED_ACTION, **data))
         live = (RequestStatus.ANSWERED, RequestStatus.OPEN, RequestStatus.FOLLOW_UP)
         if request.status in live and inspectors:
-            actions.append(submit("Close", "request_close", **data))
+            actions.append(submit("Close", CLOSE_ACTION, **data))
         if request.status == RequestStatus.ANSWERED and viewer == "inspector":
             actions.append(follow_up_action(data))
         if request.status in live and viewer == "inspector":
-            actions.append(submit("Withdraw", "request_withdraw", **data))
-        actions.append(submit("Refresh", "request_show", request=request.ref))
+            actions.append(submit("Withdraw", WITHDRAW_ACTION, **data))
+        actions.append(submit("Refresh", SHOW_ACTION, request=request.ref))
     return card(body, actions or None)
 
 
@@ -131,7 +140,7 @@ def follow_up_action(data: dict[str, Any]) -> Json:
                     "errorMessage": "Write the follow-up question.",
                 }
             ],
-            "actions": [submit("Send follow-up", "request_follow_up", **data)],
+            "actions": [submit("Send follow-up", FOLLOW_UP_ACTION, **data)],
         },
     }
 
@@ -168,7 +177,7 @@ def confirm_card(
     check: Precheck,
     data: dict[str, Any],
     *,
-    action: str = "request_log_confirmed",
+    action: str = LOG_CONFIRMED_ACTION,
     label: str = "Log anyway",
 ) -> Json:
     """Nothing is saved yet: show why, and offer "Log anyway" (the same data, confirmed)."""
@@ -181,6 +190,6 @@ def confirm_card(
         )
     actions = [
         submit(label, action, **data),
-        submit("Cancel", "request_log_cancelled"),
+        submit("Cancel", LOG_CANCELLED_ACTION),
     ]
     return card(body, actions)

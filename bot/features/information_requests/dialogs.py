@@ -39,6 +39,7 @@ from botbuilder.dialogs.prompts import (
 )
 from botbuilder.schema import ActionTypes, CardAction, HeroCard
 
+from bot.activities import TEAMS_FILE_TYPES
 from bot.sender import say
 from inspection.errors import InspectionError, Unavailable
 from inspection.privacy import check_text
@@ -52,9 +53,13 @@ from inspection.requests import (
     RequestQuery,
 )
 
-log = logging.getLogger("dialogs.answer_request")
+log = logging.getLogger(__name__)
 
 DIALOG_ID = "answer_request"
+# The hidden card action the dialog's last step runs (dialogs/runner.py) to record the answer
+# through the same handler as the one-line form (handlers.py).
+ANSWER_DIALOG_ACTION = "request_answer_dialog"
+STEPS = "answer_request.steps"
 WHICH = "answer_request.which"
 TEXT = "answer_request.text"
 FILES = "answer_request.files"
@@ -66,8 +71,6 @@ NO_FILES = re.compile(
     r"^\s*(?:no\s+files?|none|no|nothing(?:\s+to\s+attach)?|no\s+attachments?|skip)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
-# Teams attachments that are files (a personal chat upload, a channel file reference).
-FILE_TYPES = ("application/vnd.microsoft.teams.file.download.info", "reference")
 
 
 class Recorder(Protocol):
@@ -83,7 +86,7 @@ def files_of(context: TurnContext) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for item in context.activity.attachments or []:
         content_type = item.content_type or ""
-        if content_type not in FILE_TYPES or not item.name:
+        if content_type not in TEAMS_FILE_TYPES or not item.name:
             continue
         content = item.content if isinstance(item.content, dict) else None
         url = item.content_url or (content or {}).get("downloadUrl")
@@ -145,7 +148,7 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         self._record = record
         self.add_dialog(
             WaterfallDialog(
-                "answer_request.steps",
+                STEPS,
                 [
                     _friendly(self._which),
                     _friendly(self._text),
@@ -161,7 +164,7 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
         confirm = ConfirmPrompt(CONFIRM)
         confirm.style = ListStyle.none  # the question says "(yes / no)" itself
         self.add_dialog(confirm)
-        self.initial_dialog_id = "answer_request.steps"
+        self.initial_dialog_id = STEPS
 
     # --- steps -------------------------------------------------------------------------------
     async def _which(self, step: WaterfallStepContext) -> DialogTurnResult:

@@ -13,6 +13,9 @@ from inspection.timeline import Milestone, Timeline
 
 PHASE_LABEL = {"past": "done", "today": "TODAY", "next": "next", "later": ""}
 NEW_INSPECTION_ACTION = "new_inspection_form"
+# The Status and Timeline buttons (the same names as the commands they repeat).
+STATUS_ACTION = "status"
+TIMELINE_ACTION = "timeline"
 
 
 def _day(day: date) -> str:
@@ -36,7 +39,7 @@ def people(inspection: Inspection) -> list[tuple[str, str]]:
 
 async def timeline_card_off_loop(inspection: Inspection, timeline: Timeline, today: date) -> Json:
     """The timeline card, its picture drawn in a worker thread (not on the event loop)."""
-    from bot.cards.timeline_image import timeline_image_off_loop
+    from bot.features.inspections.timeline_image import timeline_image_off_loop
 
     image = await timeline_image_off_loop(timeline, today)
     return timeline_card(inspection, timeline, today, picture=image)
@@ -99,17 +102,17 @@ def timeline_card(
             "Dates count working days with local bank holidays.",
             subtle=True,
         ),
-        # the calendar strip (issue 8)
+        # the calendar strip: a timeline is read faster as a picture than as a list
         *(_picture(timeline, today) if isinstance(picture, str) else [picture] if picture else []),
         *rows,
     ]
     for warning in timeline.warnings:
         body.append(text(f"Warning: {warning}", color="Attention"))
-    return card(body, [submit("Status", "status")])
+    return card(body, [submit("Status", STATUS_ACTION)])
 
 
 def _picture(timeline: Timeline, today: date) -> list[Json]:
-    from bot.cards.timeline_image import timeline_image
+    from bot.features.inspections.timeline_image import timeline_image
 
     image = timeline_image(timeline, today)
     return [image] if image is not None else []
@@ -153,7 +156,7 @@ def status_card(
     if undelivered:
         body.append(text("**Reminders not delivered**"))
         body.extend(text(line, subtle=True) for line in undelivered)
-    return card(body, [submit("Timeline", "timeline")])
+    return card(body, [submit("Timeline", TIMELINE_ACTION)])
 
 
 def welcome_card(
@@ -184,7 +187,7 @@ def welcome_card(
         text("**Next deadlines**"),
         facts([(_when(m), m.title) for m in timeline.upcoming(today, 3)]),
     ]
-    return card(body, [submit("Status", "status"), submit("Timeline", "timeline")])
+    return card(body, [submit("Status", STATUS_ACTION), submit("Timeline", TIMELINE_ACTION)])
 
 
 def new_inspection_form(frameworks: FrameworkRegistry, *, error: str | None = None) -> Json:

@@ -8,6 +8,9 @@ from datetime import date
 
 from bot.cards import Json, card, submit, text, title
 
+# The "Show overdue" button on a chase (its handler is in this feature's handlers.py).
+SHOW_OVERDUE_ACTION = "show_overdue"
+
 
 @dataclass(frozen=True)
 class OverdueLine:
@@ -42,7 +45,7 @@ def overdue_card(
                 "spacing": "None",
             }
         )
-    actions = [submit("Show overdue", "show_overdue")] if chase else None
+    actions = [submit("Show overdue", SHOW_OVERDUE_ACTION)] if chase else None
     return card(body, actions)
 
 

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from bot.cards import Json
 from bot.cards import card as make_card
-from bot.cards import checklist as cards
 from bot.cards import text as text_block
+from bot.features.checklist import cards
 from bot.router import Reply
 from bot.sender import Sender
 from inspection.checklist import ChecklistState, Question
@@ -31,7 +31,7 @@ from inspection.model import Inspection
 from inspection.notifier import DeliveryStatus, Notifier, OutgoingMessage, Recipient
 from store.checklist_cards import SqlChecklistCards
 
-log = logging.getLogger("bot.checklist_board")
+log = logging.getLogger(__name__)
 
 # Question cards sent to the link officer after one sync; the rest are summed up in one message.
 MAX_QUESTIONS = 5
@@ -127,6 +127,14 @@ class ChecklistBoard:
                     inspection.id, ref.conversation_id, delivery.activity_id, now
                 )
             return delivery.activity_id
+
+    async def refresh(self, inspection: Inspection, state: ChecklistState) -> None:
+        """`publish` after a change made in a turn: a failure is logged, not raised, since the
+        turn's own answer matters more than the channel's card."""
+        try:
+            await self.publish(inspection, state)
+        except Exception:
+            log.warning("checklist card not refreshed", exc_info=True)
 
     async def _update(
         self,

@@ -1,1 +1,0 @@
-"""Feature modules (moving to bot/features/)."""

@@ -1,0 +1,1 @@
+"""Help, the "Did you mean ...?" buttons, and choosing which inspection a chat is about."""
