@@ -38,9 +38,9 @@ then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
   (`Reply.private`); handlers need do nothing for that.
 - To ask a follow-up question, return `Reply(text="Who is ...?", expect="<command so far>")`:
   the same person's next message in that conversation (unless it is a command) is appended to
-  `expect` and routed again. The waiting text is kept in the persistent conversation state
-  (`turn.follow_ups`, dialogs/state.py), so the answer may reach another instance or come
-  after a restart; without it (unit tests) it is kept in this process.
+  `expect` and routed again. The question waits in a dialog (dialogs/follow_up.py), the one
+  mechanism for multi-turn input, so the answer may reach another instance or come after a
+  restart.
 - For a genuinely multi-turn exchange, return `Reply(dialog=DialogStart("answer_request",
   {...}))`: the bot starts that dialog (dialogs/) for this person in this conversation.
 - `@router.files(...)`: what to do with a message that carries files and matches nothing else.
@@ -69,8 +69,8 @@ S = TypeVar("S")
 UNAVAILABLE_REPLY = "I can't reach my records right now, try again in a minute."
 # Teams accepts about 28 KB per message; nobody types a command this long.
 MAX_COMMAND_CHARS = 2000
-# How long the bot waits for the answer to its question before forgetting it.
-PENDING_SECONDS = 15 * 60
+# The dialog a `Reply.expect` question waits in (dialogs/follow_up.py).
+FOLLOW_UP_DIALOG = "follow_up"
 # Ids and versions in card data fit PostgreSQL's integer (and SQLite's); others name nothing.
 MAX_CARD_INT = 2**31 - 1
 # The card action behind "Did you mean ...?" buttons (registered in bot/commands/core.py).
@@ -120,15 +120,6 @@ class TeamsCalls(Protocol):
         ...
 
 
-class FollowUps(Protocol):
-    """Where the question the bot is waiting on an answer to is kept (per person, per
-    conversation): `take` returns and forgets it (None when none, or too old)."""
-
-    async def take(self) -> str | None: ...
-
-    async def put(self, expect: str) -> None: ...
-
-
 @dataclass(frozen=True)
 class DialogStart:
     """Start a multi-turn dialog (dialogs/) with these options. `instead` is said when a
@@ -164,8 +155,6 @@ class Turn:
     progress: Callable[[str], Awaitable[None]] | None = field(default=None, compare=False)
     # Teams, asked about this conversation (None: no Teams behind the turn, as in unit tests).
     teams: TeamsCalls | None = field(default=None, compare=False)
-    # The persistent home of `Reply.expect` (None: this process's memory).
-    follow_ups: FollowUps | None = field(default=None, compare=False)
     # Not a message or a button: the conversation event this turn is about.
     event: Event | None = None
     # The router handling this turn (to run another command, or list them for `help`).
@@ -326,8 +315,6 @@ class Router(Generic[S]):
         self._intents: list[Route] = []
         self._actions: dict[str, Route] = {}
         self._middleware: list[Middleware] = []
-        # (conversation, person) -> the command waiting for their answer, and since when.
-        self._pending: dict[tuple[str, str], tuple[str, float]] = {}
         # A message with files that matches nothing else.
         self._files: Route | None = None
 
@@ -550,34 +537,13 @@ class Router(Generic[S]):
             if files_route is not None:
                 return await self._run(files_route, replace(turn, command=files_route.name))
             return Reply(text="Hello! Type `help` to see what I can do.")
-        key = (turn.conversation_id, turn.user.teams_id)
-        if turn.follow_ups is not None:
-            waiting = await turn.follow_ups.take()
-        else:
-            waiting = self._take_pending(key)
         found = self.match(turn.text)
-        if waiting is not None and (found is None or found[0].kind == "intent"):
-            # The answer to the bot's question ("Who is the link officer?"): finish the command.
-            turn = replace(turn, text=f"{waiting} {turn.text}")
-            found = self.match(turn.text)
         if found is None and files_route is not None:
             found = (files_route, turn.text.strip())
         if found is None:
             return self.not_understood(turn.text)
         route, args = found
-        reply = await self._run(route, replace(turn, args=args, command=route.name))
-        if reply.expect:
-            if turn.follow_ups is not None:
-                await turn.follow_ups.put(reply.expect)
-            else:
-                self._pending[key] = (reply.expect, time.monotonic())
-        return reply
-
-    def _take_pending(self, key: tuple[str, str]) -> str | None:
-        found = self._pending.pop(key, None)
-        if found is None or time.monotonic() - found[1] > PENDING_SECONDS:
-            return None
-        return found[0]
+        return await self._run(route, replace(turn, args=args, command=route.name))
 
     def not_understood(self, text: str) -> Reply:
         shown = " ".join(text.split())
@@ -603,11 +569,22 @@ class Router(Generic[S]):
         async def call(index: int, current: Turn) -> Reply:
             if index == len(self._middleware):
                 if _takes_services(route.handler):
-                    return await route.handler(current, self.services)
-                return await route.handler(current)  # type: ignore[call-arg]
+                    reply: Reply = await route.handler(current, self.services)
+                else:
+                    reply = await route.handler(current)
+                return _asking(reply)
             return await self._middleware[index](current, route, lambda t: call(index + 1, t))
 
         return await call(0, turn)
+
+
+def _asking(reply: Reply) -> Reply:
+    """A question (`Reply.expect`) waits for its answer in the follow-up dialog."""
+    if reply.expect is None:
+        return reply
+    if reply.dialog is not None:
+        raise ValueError("a reply cannot both ask a question and start a dialog")
+    return replace(reply, dialog=DialogStart(FOLLOW_UP_DIALOG, {"expect": reply.expect}))
 
 
 def _takes_services(handler: Handler) -> bool:

@@ -35,7 +35,7 @@ from bot.activities import (
     root_conversation_id,
     strip_bot_mention,
 )
-from bot.router import UNAVAILABLE_REPLY, DialogStart, FollowUps, Reply, Router, Turn, User
+from bot.router import UNAVAILABLE_REPLY, DialogStart, Reply, Router, Turn, User
 from bot.sender import Sender, SendError
 from bot.services import Services
 from inspection.conversations import ConversationRef
@@ -64,8 +64,6 @@ class Dialogs(Protocol):
     async def begin(self, context: TurnContext, start: DialogStart) -> None: ...
 
     async def load(self, context: TurnContext) -> None: ...
-
-    def follow_ups(self, context: TurnContext) -> FollowUps: ...
 
     async def continue_turn(self, context: TurnContext, turn: Turn) -> bool: ...
 
@@ -181,7 +179,6 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             except Unavailable:
                 await self.sender.say(turn_context, UNAVAILABLE_REPLY)
                 return
-            turn = replace(turn, follow_ups=self.dialogs.follow_ups(turn_context))
             if await self.dialogs.continue_turn(turn_context, turn):
                 return
         reply = await self.router.dispatch(turn)

@@ -30,9 +30,10 @@ from bot.features.information_requests.dialogs import (
     AnswerRequestDialog,
 )
 from bot.features.information_requests.dialogs import DIALOG_ID as ANSWER_DIALOG
-from bot.router import Attachment, DialogStart, Router, Turn, normalise
+from bot.router import FOLLOW_UP_DIALOG, Attachment, DialogStart, Router, Turn, normalise
 from bot.sender import Sender, say
-from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState, StoredFollowUps
+from dialogs.follow_up import FOLLOW_UP_TIMEOUT, FollowUpDialog, waiting_text
+from dialogs.state import DIALOGS_PROPERTY, PersonInConversationState
 from inspection.clock import Clock
 from inspection.errors import InspectionError
 from inspection.requests import RequestLog
@@ -66,6 +67,7 @@ class DialogRunner:
         self._dialogs = DialogSet(self._dialog_state)
         self._host: Host | None = None
         self._dialogs.add(AnswerRequestDialog(requests, self._record_answer))
+        self._dialogs.add(FollowUpDialog())
 
     def attach(self, host: Host) -> None:
         self._host = host
@@ -75,9 +77,6 @@ class DialogRunner:
         """At the start of a turn (the turn saves at its end, bot/teams.py)."""
         context.turn_state[SAVED_BY_TURN] = True
         await self.state.load(context)
-
-    def follow_ups(self, context: TurnContext) -> StoredFollowUps:
-        return StoredFollowUps(self.state, context, self._clock)
 
     async def save(self, context: TurnContext) -> None:
         """Save what changed; another instance writing first is said, not a failure."""
@@ -97,16 +96,16 @@ class DialogRunner:
     async def continue_turn(self, context: TurnContext, turn: Turn) -> bool:
         """Feed the message to the waiting dialog; False when the router should handle it."""
         if not self._active(context):
-            if normalise(turn.text) in CANCEL_WORDS and await self.follow_ups(context).take():
-                await say(context, "OK, I've stopped waiting for that answer.")
-                return True
             return False
         if turn.data is not None:
             # A card button is its own action: it runs, and the dialog keeps waiting.
             return False
         dialog_context = await self._dialogs.create_context(context)
         touched = await self._touched.get(context)
-        if self._expired(touched):
+        top = dialog_context.active_dialog
+        if top is not None and top.id == FOLLOW_UP_DIALOG:
+            return await self._answer(context, dialog_context, touched, turn)
+        if self._expired(touched, DIALOG_TIMEOUT):
             # Left unanswered for hours: a "yes" today is not the answer to yesterday's question.
             await dialog_context.cancel_all_dialogs()
             return False
@@ -147,12 +146,37 @@ class DialogRunner:
             )
         return bool(result.status != DialogTurnStatus.Empty)
 
-    def _expired(self, touched: object) -> bool:
+    async def _answer(
+        self, context: TurnContext, dialog_context: DialogContext, touched: object, turn: Turn
+    ) -> bool:
+        """The message after the bot's follow-up question: its answer (the command it
+        belongs to is finished and routed), "cancel", or a command of its own (the question
+        is dropped). False when the router should handle the message."""
+        host = self._host
+        expect = waiting_text(dialog_context.active_dialog.state)
+        if host is None or expect is None or self._expired(touched, FOLLOW_UP_TIMEOUT):
+            await dialog_context.cancel_all_dialogs()
+            return False
+        if not turn.text.strip():
+            return False  # files alone, or nothing: handled as they are; the question waits
+        if normalise(turn.text) in CANCEL_WORDS:
+            await dialog_context.cancel_all_dialogs()
+            await say(context, "OK, I've stopped waiting for that answer.")
+            return True
+        found = host.router.match(turn.text)
+        await dialog_context.cancel_all_dialogs()
+        if found is not None and found[0].kind == "command":
+            return False
+        reply = await host.router.dispatch(replace(turn, text=f"{expect} {turn.text}"))
+        await host.sender.reply(context, reply)
+        return True
+
+    def _expired(self, touched: object, timeout: timedelta) -> bool:
         try:
             since = datetime.fromisoformat(str(touched))
         except ValueError:
             return True
-        return self._clock.now() - since > DIALOG_TIMEOUT
+        return self._clock.now() - since > timeout
 
     def _interruption(self, dialog_context: DialogContext, turn: Turn) -> str | None:
         """The command this message is, when it is one (it then replaces the dialog)."""

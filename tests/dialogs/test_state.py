@@ -1,9 +1,9 @@
-"""The per-person conversation state: its key, the follow-up slot with its 15 minutes, and a
-save that lost the race to another instance."""
+"""The per-person conversation state: its key, and a save that lost the race to another
+instance. (The follow-up question's slot is a dialog now: tests/dialogs/test_follow_up.py.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from botbuilder.core import MemoryStorage, TurnContext
@@ -11,7 +11,7 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, ConversationAccount
 
 from dialogs.runner import DialogRunner
-from dialogs.state import PersonInConversationState, StoredFollowUps
+from dialogs.state import PersonInConversationState
 from dialogs.storage import StateConflict
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
@@ -43,34 +43,6 @@ def test_the_key_is_the_channel_and_the_person_not_the_thread() -> None:
     assert state.get_storage_key(one) != state.get_storage_key(other)
 
 
-async def test_a_follow_up_is_taken_once_and_expires_after_15_minutes() -> None:
-    clock = FixedClock(T0)
-    storage = MemoryStorage()
-    state = PersonInConversationState(storage)
-    adapter = TestAdapter()
-
-    async def turn() -> tuple[TurnContext, StoredFollowUps]:
-        context = TurnContext(adapter, _message("a:personal", "29:a"))
-        await state.load(context)
-        return context, StoredFollowUps(state, context, clock)
-
-    context, slot = await turn()
-    await slot.put("new inspection X link officer")
-    await state.save_changes(context)
-    context, slot = await turn()
-    assert await slot.take() == "new inspection X link officer"
-    assert await slot.take() is None
-    await state.save_changes(context)
-    context, slot = await turn()
-    assert await slot.take() is None  # taken means gone, in storage too
-
-    await slot.put("waiting")
-    await state.save_changes(context)
-    clock.advance(timedelta(minutes=15, seconds=1))
-    context, slot = await turn()
-    assert await slot.take() is None
-
-
 class LosingStorage(MemoryStorage):  # type: ignore[misc]
     async def write(self, changes: Any) -> None:
         raise StateConflict("k")
@@ -85,7 +57,7 @@ async def test_a_save_that_lost_the_race_is_said(frameworks: FrameworkRegistry) 
 
     async def logic(context: TurnContext) -> None:
         await runner.load(context)
-        await runner.follow_ups(context).put("something")
+        await runner.state.create_property("probe").set(context, "something")
         await runner.save(context)
 
     adapter = TestAdapter(logic)
