@@ -18,10 +18,11 @@ def problem(status: int, message: str) -> web.Response:
 
 
 async def read_json(
-    request: web.Request, max_bytes: int, *, what: str = "the body"
+    request: web.Request, max_bytes: int, *, what: str = "the body", too_deep: str = ""
 ) -> Any | web.Response:
     """The parsed body, or the response that says what was wrong with it (`what` names the
-    body in those answers: "the activity", "the notification")."""
+    body in those answers: "the activity", "the notification"; `too_deep` is the answer to
+    JSON nested too deeply to parse, when the endpoint has its own depth rule to name)."""
     if request.content_type != "application/json":
         return problem(415, f"send {what} as JSON (Content-Type: application/json)")
     too_large = f"{what} is larger than {max_bytes:,} bytes"
@@ -36,6 +37,6 @@ async def read_json(
     try:
         return json.loads(raw)
     except RecursionError:
-        return problem(400, f"{what} is JSON nested too deeply to read")
+        return problem(400, too_deep or f"{what} is JSON nested too deeply to read")
     except (UnicodeDecodeError, json.JSONDecodeError):
         return problem(400, f"{what} is not valid JSON")

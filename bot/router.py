@@ -1,28 +1,31 @@
-"""The command router: every command, card action and phrase the bot understands, built at start.
+"""The one router: every command, phrase, card action, message action and install or removal
+event the bot understands, built at start-up from the feature modules (bot/features/).
 
-How to add a command (e.g. `bot/commands/requests.py`):
+How to add a command (in a feature's `handlers.py`, e.g.
+`bot/features/information_requests/handlers.py`):
 
-    from bot.router import Reply, Router, Turn
+    from bot.router import Reply, Routes, Turn
     from bot.services import Services
-    from inspection.model import INSPECTOR_ROLES
 
-    def register(router: Router, services: Services) -> None:
-        @router.command("requests", roles=INSPECTOR_ROLES | PROVIDER_ROLES,
-                        help="List information requests", usage="requests [open|overdue|all]")
-        async def list_requests(turn: Turn) -> Reply:
-            inspection = turn.require_inspection()   # resolved before the handler runs
-            ...
-            return Reply(text="...", card={...})      # Adaptive Card 1.5 JSON, optional
+    routes = Routes()
 
-        @router.intent(r"what'?s outstanding", name="outstanding", roles=..., help="...")
-        async def show_outstanding(turn: Turn) -> Reply: ...
+    @routes.command("requests", roles=INSPECTOR_ROLES | PROVIDER_ROLES,
+                    help="List information requests", usage="requests [open|overdue|all]")
+    async def list_requests(turn: Turn, services: Services) -> Reply:
+        inspection = turn.require_inspection()   # resolved before the handler runs
+        ...
+        return Reply(text="...", card={...})      # Adaptive Card 1.5 JSON, optional
 
-        @router.action("close_request", roles=INSPECTOR_ROLES)   # card button data {"action": ...}
-        async def close_from_card(turn: Turn) -> Reply:
-            request_id = turn.data_str("request_id")   # tampered/missing data -> clear reply
-            return Reply(card=..., update=True)        # replaces the card the button was on
+    @routes.intent(r"what'?s outstanding", name="outstanding", roles=..., help="...")
+    async def show_outstanding(turn: Turn, services: Services) -> Reply: ...
 
-then add the module to `COMMAND_MODULES` in `bot/commands/__init__.py`.
+    @routes.action("close_request", roles=INSPECTOR_ROLES)  # button data {"action": ...}
+    async def close_from_card(turn: Turn, services: Services) -> Reply:
+        request_id = turn.data_str("request_id")   # tampered/missing data -> clear reply
+        return Reply(card=..., update=True)        # replaces the card the button was on
+
+then add the module to `FEATURE_MODULES` in `bot/features/__init__.py` (its order is the
+order of `help`).
 
 - A command matches the start of the message, with or without a leading "/", case-insensitive,
   after the bot's @mention is removed; `turn.args` is the rest of the message.
@@ -73,7 +76,7 @@ MAX_COMMAND_CHARS = 2000
 FOLLOW_UP_DIALOG = "follow_up"
 # Ids and versions in card data fit PostgreSQL's integer (and SQLite's); others name nothing.
 MAX_CARD_INT = 2**31 - 1
-# The card action behind "Did you mean ...?" buttons (registered in bot/commands/core.py).
+# The card action behind "Did you mean ...?" buttons (bot/features/core/handlers.py).
 RUN_COMMAND_ACTION = "run_command"
 
 
@@ -231,7 +234,8 @@ class Reply:
             raise ValueError("a Reply needs text, a card or more replies")
 
 
-Handler = Callable[..., Awaitable[Reply]]
+# A handler: the turn, and the services the router was built with (bot/services.py).
+Handler = Callable[[Turn, Any], Awaitable[Reply]]
 RouteKind = Literal["command", "intent", "action", "files", "event"]
 
 
@@ -568,11 +572,7 @@ class Router(Generic[S]):
     async def _run(self, route: Route, turn: Turn) -> Reply:
         async def call(index: int, current: Turn) -> Reply:
             if index == len(self._middleware):
-                if _takes_services(route.handler):
-                    reply: Reply = await route.handler(current, self.services)
-                else:
-                    reply = await route.handler(current)
-                return _asking(reply)
+                return _asking(await route.handler(current, self.services))
             return await self._middleware[index](current, route, lambda t: call(index + 1, t))
 
         return await call(0, turn)
@@ -585,12 +585,6 @@ def _asking(reply: Reply) -> Reply:
     if reply.dialog is not None:
         raise ValueError("a reply cannot both ask a question and start a dialog")
     return replace(reply, dialog=DialogStart(FOLLOW_UP_DIALOG, {"expect": reply.expect}))
-
-
-def _takes_services(handler: Handler) -> bool:
-    import inspect
-
-    return len(inspect.signature(handler).parameters) >= 2
 
 
 # --- Middleware ------------------------------------------------------------------------------

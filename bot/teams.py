@@ -22,7 +22,6 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot import cards
 from bot.activities import (
     attachments_of,
     bot_removed,
@@ -35,7 +34,7 @@ from bot.activities import (
     root_conversation_id,
     strip_bot_mention,
 )
-from bot.router import UNAVAILABLE_REPLY, DialogStart, Reply, Router, Turn, User
+from bot.router import UNAVAILABLE_REPLY, DialogStart, Event, Reply, Router, Turn, User
 from bot.sender import Sender, SendError
 from bot.services import Services
 from inspection.conversations import ConversationRef
@@ -154,9 +153,17 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         if len(self._greeted) > MEMBERS_CACHE_SIZE:
             self._greeted.clear()
         self._greeted[key] = (now, event)
-        await self.sender.reply(turn_context, welcome_reply(turn_context.activity, self.router))
+        await self._event(turn_context, "installed" if event == "installation" else "members_added")
 
-    async def _forget(self, activity: Activity) -> None:
+    async def _event(self, turn_context: TurnContext, event: Event) -> None:
+        """An install or removal event, through the router like every other turn."""
+        turn = replace(self.to_turn(turn_context), event=event, text="", data=None)
+        reply = await self.router.dispatch_event(turn)
+        if reply is not None:
+            await self.sender.reply(turn_context, reply)
+
+    async def _forget(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
         self._greeted.pop(root_conversation_id(activity), None)
         ref = conversation_ref(activity)
         if ref is None:
@@ -168,6 +175,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             for key in [k for k, v in self._saved.items() if v.ref.team_id == ref.team_id]:
                 self._saved.pop(key, None)
         log.info("bot removed from a conversation", extra={"kind": ref.kind})
+        await self._event(turn_context, "removed")
 
     # --- messages and card buttons -----------------------------------------------------------
     async def on_message_activity(self, turn_context: TurnContext) -> None:
@@ -225,7 +233,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         await self._greet(turn_context, "installation")
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        await self._forget(turn_context.activity)
+        await self._forget(turn_context)
 
     async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -238,7 +246,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         added = [m for m in activity.members_added or [] if m.id == bot_id]
         removed = [m for m in activity.members_removed or [] if m.id == bot_id]
         if removed or event in ("teamDeleted", "teamHardDeleted"):
-            await self._forget(activity)
+            await self._forget(turn_context)
         elif added:
             await self._greet(turn_context, "members")
 
@@ -337,25 +345,6 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         )
         await self.services.conversations.save(ref)
         self._saved[channel_id] = _Saved(None, ref, time.monotonic())
-
-
-def welcome_reply(activity: Activity, router: Router[Any]) -> Reply:
-    """The greeting when the bot joins a team, chat or personal scope. Teams gives bots no way
-    to pin a channel message, so an inspection's welcome card is the channel's first post."""
-    lines = [
-        "Hello, I'm the inspection bot. I keep the paperwork of an inspection in one place: "
-        "the required documents, information requests, deadlines and reminders."
-    ]
-    if conversation_kind(activity) == "channel":
-        lines.append(
-            "Lead inspectors: mention me with `new inspection` to set one up. Everyone: mention "
-            "me with `help` to see what I can do."
-        )
-    else:
-        lines.append("Type `help` to see what I can do, or `status` for your inspection.")
-    body = [cards.title("Inspection bot"), *(cards.text(line) for line in lines)]
-    actions = [cards.submit("Show help", "help")] if router.has_action("help") else None
-    return Reply(text=" ".join(lines), card=cards.card(body, actions))
 
 
 class _Saved(NamedTuple):

@@ -19,7 +19,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 
 from bot.adapter import KeysUnavailable
-from bot.limits import limit_violation
+from bot.limits import TOO_DEEP, limit_violation
 from bot.msrest_fast import read_activity
 from bot.teams import InspectionBot
 from inspection.errors import InspectionError
@@ -81,7 +81,7 @@ def messages_handler(
             return await adapter.process_activity(authenticated, activity, bot.on_turn)
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        body = await read_json(request, max_bytes, what="the activity")
+        body = await read_json(request, max_bytes, what="the activity", too_deep=TOO_DEEP)
         if isinstance(body, web.Response):
             return body
         reason = invalid_activity(body) or limit_violation(body)

@@ -66,7 +66,7 @@ class FileSyncPoller:
         last_synced: LastSynced | None = None,
         listeners: Sequence[SyncListener] = (),
     ) -> None:
-        """`board`: the `bot.commands.checklist.ChecklistBoard` (on_sync, catch_up, behind)."""
+        """`board`: the checklist board (bot/features/checklist/board.py): on_sync, catch_up."""
         self._services = services
         self._board = board
         self._interval = interval_seconds

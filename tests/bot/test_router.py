@@ -32,31 +32,31 @@ def router_with_commands() -> Router[None]:
     router.use(friendly_errors)
 
     @router.command("status", help="Show status")
-    async def status(turn: Turn) -> Reply:
+    async def status(turn: Turn, _services: None) -> Reply:
         return Reply(text=f"status [{turn.args}]")
 
     @router.command("notice given", help="Record notice", roles={Role.LEAD_INSPECTOR})
-    async def notice(turn: Turn) -> Reply:
+    async def notice(turn: Turn, _services: None) -> Reply:
         return Reply(text=f"notice [{turn.args}]")
 
     @router.command("notice", help="Something shorter")
-    async def short(turn: Turn) -> Reply:
+    async def short(turn: Turn, _services: None) -> Reply:
         return Reply(text=f"short [{turn.args}]")
 
     @router.command("fail", help="Fails")
-    async def fail(turn: Turn) -> Reply:
+    async def fail(turn: Turn, _services: None) -> Reply:
         raise PlanningError("the dates do not work; give later ones")
 
     @router.command("down", help="Database down")
-    async def down(turn: Turn) -> Reply:
+    async def down(turn: Turn, _services: None) -> Reply:
         raise Unavailable("db")
 
     @router.command("crash", help="A bug")
-    async def crash(turn: Turn) -> Reply:
+    async def crash(turn: Turn, _services: None) -> Reply:
         raise RuntimeError("secret internals")
 
     @router.intent(r"what'?s outstanding", name="outstanding", help="what's outstanding?")
-    async def outstanding(turn: Turn) -> Reply:
+    async def outstanding(turn: Turn, _services: None) -> Reply:
         return Reply(text="outstanding")
 
     return router
@@ -126,7 +126,7 @@ async def test_middleware_order_and_route_visible() -> None:
     router.use(inner)
 
     @router.command("ping", help="Ping")
-    async def ping(turn: Turn) -> Reply:
+    async def ping(turn: Turn, _services: None) -> Reply:
         seen.append("handler")
         return Reply(text="pong")
 

@@ -111,3 +111,37 @@ def help_reply(router: Router[Any]) -> Reply:
     )
     text = "Here is what I can do:\n\n" + "\n".join(lines)
     return Reply(text=text, card=cards.card(body))
+
+
+@routes.event("installed")
+async def greet_on_install(turn: Turn, services: Services) -> Reply:
+    return welcome_reply(turn)
+
+
+@routes.event("members_added")
+async def greet_when_added(turn: Turn, services: Services) -> Reply:
+    return welcome_reply(turn)
+
+
+def welcome_reply(turn: Turn) -> Reply:
+    """The greeting when the bot joins a team, chat or personal scope (bot/teams.py greets once
+    per install). Teams gives bots no way to pin a channel message, so an inspection's welcome
+    card is the channel's first post."""
+    lines = [
+        "Hello, I'm the inspection bot. I keep the paperwork of an inspection in one place: "
+        "the required documents, information requests, deadlines and reminders."
+    ]
+    if turn.kind == "channel":
+        lines.append(
+            "Lead inspectors: mention me with `new inspection` to set one up. Everyone: mention "
+            "me with `help` to see what I can do."
+        )
+    else:
+        lines.append("Type `help` to see what I can do, or `status` for your inspection.")
+    body = [cards.title("Inspection bot"), *(cards.text(line) for line in lines)]
+    actions = (
+        [cards.submit("Show help", HELP_ACTION)]
+        if router_of(turn).has_action(HELP_ACTION)
+        else None
+    )
+    return Reply(text=" ".join(lines), card=cards.card(body, actions))
