@@ -228,10 +228,13 @@ def configure_logging(
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level)
-    # Libraries that log request bodies or headers at DEBUG stay at WARNING, and so does
+    # Libraries that log request bodies, headers or SQL parameters (a child's name in a note)
+    # at DEBUG stay at WARNING, and so does
     # APScheduler, whose INFO lines come once per scheduler and once per job run (the
     # scheduler/ modules log what they start and what each tick did, once).
-    for noisy in ("msrest", "urllib3", "azure", "httpx", "aiohttp.access", "msal", "apscheduler"):
+    noisy_loggers = ("msrest", "urllib3", "azure", "httpx", "aiohttp.access", "msal",
+                     "apscheduler", "aiosqlite", "sqlalchemy.engine")  # fmt: skip
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     return handler
 

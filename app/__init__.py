@@ -12,6 +12,7 @@ Nothing happens at import time; the command line is `cli/main.py`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -281,6 +282,7 @@ def create_app(
     from dialogs.runner import DialogRunner
     from dialogs.storage import SqlStorage
     from inspection.errors import Unavailable
+    from inspection.privacy import warm_up as warm_up_privacy
 
     running = settings.scheduler_enabled if scheduler is None else scheduler
     services, graph = _build(
@@ -327,6 +329,8 @@ def create_app(
     async def lifecycle(_app: web.Application) -> Any:
         if migrate:
             await services.database.migrate()
+        # The privacy guard's name lists (9.7), read once now rather than on a turn's path.
+        await asyncio.to_thread(warm_up_privacy)
         yield
         await background.drain(settings.shutdown_grace_seconds)
         await adapter.bot_framework_authentication.close()

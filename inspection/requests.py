@@ -551,6 +551,10 @@ class RequestLog:
         """Possible child names or dates of birth in a free text of this inspection (9.7)."""
         return tuple(check_text(text, terms=self.privacy_terms(inspection)))
 
+    async def check_privacy_of(self, inspection_id: int, text: str) -> tuple[Finding, ...]:
+        """`check_privacy` for the inspection with this id."""
+        return self.check_privacy(await self._inspections.get(inspection_id), text)
+
     def _confirm_private(self, inspection: Inspection, text: str, confirm: bool) -> None:
         if confirm or not text:
             return

@@ -47,7 +47,7 @@ def _short(value: str, limit: int = 80) -> str:
 
 
 def _link(ref: FileRef) -> str:
-    name = _short(ref.path, 70).replace("[", "(").replace("]", ")")
+    name = _short(ref.display_path, 70).replace("[", "(").replace("]", ")")
     return f"[{name}]({ref.web_url})" if ref.web_url else name
 
 
@@ -181,11 +181,11 @@ def outstanding_card(
 def question_card(inspection: Inspection, question: Question, web_url: str | None) -> Json:
     """ "Is 'Data Nov.xlsx' the child-level data lists or the staffing data?" with one button
     per answer."""
-    name = question.path.rsplit("/", 1)[-1]
+    name = question.display_path.rsplit("/", 1)[-1]
     body: list[Json] = [
         title("Which document is this?"),
         text(question.text),
-        facts([("File", question.path), ("Inspection", inspection.service_name)]),
+        facts([("File", question.display_path), ("Inspection", inspection.service_name)]),
     ]
     if web_url:
         body.append(text(f"[Open {name}]({web_url})"))
@@ -216,7 +216,7 @@ def confirm_mapping_card(
 ) -> Json:
     body = [
         title("Just checking"),
-        text(f"Is '{file.path}' the {item.title} ({item.source})?"),
+        text(f"Is '{file.display_path}' the {item.title} ({item.source})?"),
         text(why, subtle=True),
     ]
     return card(
@@ -244,7 +244,7 @@ def choose_file_card(
     ]
     actions = [
         submit(
-            _short(f.path, 60),
+            _short(f.display_path, 60),
             MAP,
             inspection_id=inspection.id,
             file_id=f.file_id,

@@ -86,7 +86,7 @@ def mapped_text(state: ChecklistState, file_id: str, key: str | None) -> str:
     """What was recorded about the file: the item it is now (with what to fix), or none."""
     path = next(
         (
-            ref.path
+            ref.display_path
             for refs in (
                 state.unmatched,
                 state.ignored,
@@ -149,7 +149,7 @@ async def map_words(
     file = files[0]
     if not sure:
         return Reply(
-            text=f"Is '{file.path}' the {item.title}?",
+            text=f"Is '{file.display_path}' the {item.title}?",
             card=cards.confirm_mapping_card(
                 inspection, file, item, "Press Yes and I'll count it for that item."
             ),

@@ -17,7 +17,6 @@ from bot.services import Services
 from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
 from inspection.errors import InspectionError
 from inspection.model import Inspection
-from inspection.privacy import check_text
 from inspection.requests import LinkedFile, Precheck, RequestStatus
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ async def record_answer(
     service = services.requests
     inspection = turn.require_inspection()
     current = await service.get(turn.inspection_id, ref, person(turn))
-    findings = check_text(text) if text and not confirm else []
+    findings = list(service.check_privacy(inspection, text)) if text and not confirm else []
     if findings:
         # Checked before any file is copied: nothing is recorded until the person decides.
         check = Precheck(tuple(findings))

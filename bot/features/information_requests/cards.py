@@ -24,6 +24,7 @@ FOLLOW_UP_ACTION = "request_follow_up"
 LOG_CONFIRMED_ACTION = "request_log_confirmed"
 LOG_CANCELLED_ACTION = "request_log_cancelled"
 ANSWER_CONFIRMED_ACTION = "request_answer_confirmed"
+NOTE_CONFIRMED_ACTION = "request_note_confirmed"
 # Who will see a request card, so it offers only the buttons they may press: inspectors close,
 # follow up and withdraw (7.3); the link officer and director mark answered; an observer only
 # reads. "everyone" is a channel or group chat (a mixed audience): both sides' main buttons,
@@ -89,7 +90,9 @@ def request_card(
         if answer.text:
             body.append(text(answer.text))
         for file in answer.files:
-            body.append(text(f"[{file.name}]({file.web_url})" if file.web_url else file.name))
+            # 9.7: a file named after a child is shown without the name.
+            shown = file.display_name
+            body.append(text(f"[{shown}]({file.web_url})" if file.web_url else shown))
     for follow in request.follow_ups:
         body.append(
             text(
@@ -179,9 +182,10 @@ def confirm_card(
     *,
     action: str = LOG_CONFIRMED_ACTION,
     label: str = "Log anyway",
+    heading: str = "Check before I log this",
 ) -> Json:
     """Nothing is saved yet: show why, and offer "Log anyway" (the same data, confirmed)."""
-    body: list[Json] = [title("Check before I log this"), text(check.message())]
+    body: list[Json] = [title(heading), text(check.message())]
     for finding in check.findings:
         body.append(text(f"• {finding.hint}: {finding.suggestion}", subtle=True))
     for similar in check.similar[:3]:

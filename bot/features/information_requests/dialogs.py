@@ -259,6 +259,8 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
                 retry_prompt=MessageFactory.text(
                     "Type the answer (or `see attached`), or `cancel` to stop."
                 ),
+                # The validator checks the text against this inspection's own terms (9.7).
+                validations={"inspection_id": step.values["inspection_id"]},
             ),
         )
 
@@ -342,7 +344,13 @@ class AnswerRequestDialog(ComponentDialog):  # type: ignore[misc]
                 "the rest in a file.",
             )
             return False
-        findings = check_text(typed)
+        validations = getattr(prompt.options, "validations", None)
+        inspection_id = validations.get("inspection_id") if isinstance(validations, dict) else None
+        findings = (
+            await self._requests.check_privacy_of(int(inspection_id), typed)
+            if isinstance(inspection_id, int)
+            else tuple(check_text(typed))
+        )
         if findings:
             # 9.7: nothing is recorded until the person edits the text or confirms it.
             prompt.state["flagged"] = typed

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot.features.information_requests.cards import (
     CLOSE_ACTION,
     FOLLOW_UP_ACTION,
+    NOTE_CONFIRMED_ACTION,
     WITHDRAW_ACTION,
+    confirm_card,
 )
 from bot.features.information_requests.parsing import (
     LEADING_REF,
@@ -198,9 +201,35 @@ async def add_note(turn: Turn, services: Services) -> Reply:
     match = LEADING_REF.match(turn.args)
     if match is None or not match["rest"].strip():
         raise InspectionError("say which request and the note, e.g. `note IR-004 chase gently`")
-    noted = await services.requests.add_note(
-        turn.inspection_id, match["ref"], person(turn), match["rest"].strip()
-    )
+    return await _note(turn, services, match["ref"], match["rest"].strip(), confirm=False)
+
+
+@routes.action(NOTE_CONFIRMED_ACTION, roles=INSPECTOR_ROLES)
+async def note_confirmed(turn: Turn, services: Services) -> Reply:
+    """ "Add anyway" on the privacy check of a note: the note as the inspector typed it."""
+    ref = turn.data_str("request", max_length=20)
+    reply = await _note(turn, services, ref, turn.data_str("text", max_length=4000), confirm=True)
+    return replace(reply, update=True)
+
+
+async def _note(turn: Turn, services: Services, ref: str, text: str, *, confirm: bool) -> Reply:
+    try:
+        noted = await services.requests.add_note(
+            turn.inspection_id, ref, person(turn), text, confirm=confirm
+        )
+    except NeedsConfirmation as needs:
+        # 9.7 for inspectors' notes too; the warning names what looks like a name, not the name.
+        data = {"request": ref.upper(), "text": text}
+        return Reply(
+            text=f"Not added yet. {needs}",
+            card=confirm_card(
+                needs.check,
+                data,
+                action=NOTE_CONFIRMED_ACTION,
+                label="Add anyway",
+                heading="Check before I add this note",
+            ),
+        )
     return Reply(
         text=f"Note added to {noted.ref} (inspectors only).",
         card=card_for(turn, services, noted),
