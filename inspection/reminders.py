@@ -13,7 +13,7 @@ nor repeats a reminder.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar, Literal, Protocol
 
@@ -570,3 +570,43 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
         ),
         key=lambda item: (item.due_at, item.key),
     )
+
+
+# How far ahead `next_change` looks for the next reminder; with none in sight, the inspection
+# is planned again when the horizon is reached (a day's planning, once a fortnight).
+PLANNING_HORIZON_DAYS = 14
+
+
+def next_change(state: ReminderState, now: datetime) -> datetime:
+    """The first moment after `now` at which `due_now` could find a reminder it does not find
+    now, the state staying as it is (any write to it is planned again anyway).
+
+    That is the earliest of: the next reminder's time (snoozed ones left out: the snooze is
+    part of the state), and the start of the day after a snooze ends (a tick reads only the
+    snoozes still in force, so a missed reminder from a snoozed day may come back then).
+    Planned with the checklist unknown, which has every checklist reminder: a checklist with
+    nothing missing only takes reminders away, so a checklist change never makes one due
+    earlier. When nothing comes within `PLANNING_HORIZON_DAYS`, the day after the horizon.
+    """
+    zone = state.framework.calendar.timezone
+    today = now.astimezone(state.framework.zone).date()
+    if state.missing_items is not None:
+        state = replace(state, missing_items=None)
+    candidates = [
+        moment
+        for snooze in state.snoozes
+        if (moment := _local(snooze.until + timedelta(days=1), "00:00", zone)) > now
+    ]
+    planner = _Planner(state)
+    last = today + timedelta(days=PLANNING_HORIZON_DAYS)
+    day = today
+    while day <= last:
+        coming = [item.due_at for item in items_on(state, day, None, planner) if item.due_at > now]
+        if coming:
+            # A later day's reminders are all later than this day's.
+            candidates.append(min(coming))
+            break
+        day += timedelta(days=1)
+    else:
+        candidates.append(_local(last + timedelta(days=1), "00:00", zone))
+    return min(candidates)

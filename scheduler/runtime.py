@@ -175,6 +175,7 @@ def build_reminders(
     from scheduler.sources import ChecklistServiceSource, StoreRequestSource
     from store.checklist import SqlChecklistStore
     from store.outbox import SqlImprovementRepository, SqlOutbox
+    from store.reminder_schedule import SqlReminderSchedule
 
     chosen = notifier or services.notifier
     if chosen is None:
@@ -201,6 +202,8 @@ def build_reminders(
         extra_closures=settings.extra_closures,
         delayed_after=timedelta(minutes=settings.reminder_delayed_after_minutes),
         retry_after=timedelta(minutes=settings.reminder_retry_minutes),
+        # A tick plans only the inspections whose next reminder time has come or that changed.
+        schedule=SqlReminderSchedule(database),
     )
     return ReminderScheduler(
         dispatcher, services.frameworks, interval_minutes=settings.scheduler_interval_minutes

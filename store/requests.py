@@ -51,6 +51,7 @@ from inspection.requests import (
     format_ref,
 )
 from store.database import Database
+from store.reminder_schedule import mark_changed
 from store.tables import Base, InspectionRow
 from store.types import UTCDateTime
 
@@ -210,6 +211,7 @@ class SqlRequestRepository:
                 for entry in request.history:
                     session.add(_history_row(row.id, entry))
                 await session.flush()
+                await mark_changed(session, request.inspection_id)
                 return (
                     await _load(
                         session, select(RequestRow.__table__).where(RequestRow.id == row.id)
@@ -322,6 +324,8 @@ class SqlRequestRepository:
                 )
             await _write_new_children(session, request)
             await session.flush()
+            # An answer, a new due date, a closing: what its reminders are planned from.
+            await mark_changed(session, request.inspection_id)
             return (
                 await _load(
                     session, select(RequestRow.__table__).where(RequestRow.id == request.id)
