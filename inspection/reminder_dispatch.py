@@ -314,13 +314,16 @@ class ReminderDispatcher:
         for state in await self._states(active):
             try:
                 due = due_now(state, now)
-                if self._checklist is not None and any(
-                    item.rule in self._shows_checklist.get(state.framework.key, ()) for item in due
-                ):
+                showing = self._shows_checklist.get(state.framework.key, frozenset())
+                if self._checklist is not None and any(item.rule in showing for item in due):
                     assert state.inspection.id is not None
                     missing = tuple(await self._checklist.missing(state.inspection.id))
-                    state = replace(state, missing_items=missing)
-                    due = due_now(state, now)
+                    # Only the rules that show the checklist are planned again with it.
+                    again = due_now(replace(state, missing_items=missing), now, showing)
+                    due = sorted(
+                        [item for item in due if item.rule not in showing] + again,
+                        key=lambda item: (item.due_at, item.key),
+                    )
             except InspectionError as exc:
                 report.errors.append(f"inspection {state.inspection.id}: {exc}")
                 continue

@@ -12,6 +12,7 @@ nor repeats a reminder.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -219,7 +220,9 @@ def _people(inspection: Inspection, audience: Audience) -> list[Member]:
     return found
 
 
+@functools.lru_cache(maxsize=8192)
 def _when(left: int, deadline: date) -> str:
+    # Cached: a tick words the same (left, deadline) for every request and recipient due then.
     shown = deadline.strftime("%a %d %b %Y")
     if left > 0:
         return f"in {left} working day{'s' if left != 1 else ''} ({shown})"
@@ -532,18 +535,22 @@ def items_on(
     return found
 
 
-def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
+def due_now(
+    state: ReminderState, now: datetime, only_rules: frozenset[str] | None = None
+) -> list[ReminderItem]:
     """What should have gone out by `now` and is still worth sending.
 
     Per series (rule, subject, recipient) only the latest reminder counts: after downtime the
-    provider hears once about where things stand, not once per missed day.
+    provider hears once about where things stand, not once per missed day. `only_rules`: the
+    items of these rules only (each rule's series are its own, so they come out the same).
     """
     zone = state.framework.zone
     today = now.astimezone(zone).date()
+    chosen = [r for r in state.rules if only_rules is None or r.key in only_rules]
     # Each rule looks back only as far as its missed reminders stay useful.
     first_day = {
         rule.key: state.calendar.add_working_days(today, -rule.late_useful_working_days)
-        for rule in state.rules
+        for rule in chosen
     }
     start = min(first_day.values(), default=today)
     planner = _Planner(state)
@@ -551,7 +558,7 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     coming_today: set[str] = set()
     day = start
     while day <= today:
-        rules = [r for r in state.rules if first_day[r.key] <= day]
+        rules = [r for r in chosen if first_day[r.key] <= day]
         for item in items_on(state, day, rules, planner):
             if item.due_at > now:
                 coming_today.add(item.series)

@@ -153,16 +153,15 @@ class SqlOutbox:
             }
             for item in items
         ]
-        async with self._db.session() as session:
+        async with self._db.writing() as connection:
             if not self._db.is_sqlite:
-                await session.execute(
+                await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:cls, :id)"),
                     {"cls": _LOCK_CLASS, "id": inspection_id},
                 )
             # executemany with one cached statement: a multi-row VALUES would be compiled
             # again for every different number of rows.
             # Core statements, not ORM ones: a tick makes thousands of these.
-            connection = await session.connection()
             outbox = _outbox_table()
             columns = outbox.c
             insert = self._insert()(outbox).on_conflict_do_nothing(index_elements=["key"])
@@ -181,14 +180,16 @@ class SqlOutbox:
             )
             claimed = set(
                 (
-                    await session.scalars(
-                        select(ReminderOutboxRow.key).where(
-                            ReminderOutboxRow.key.in_(keys),
-                            ReminderOutboxRow.claim_token == token,
-                            ReminderOutboxRow.status == "claimed",
+                    await connection.execute(
+                        select(columns.key).where(
+                            columns.key.in_(keys),
+                            columns.claim_token == token,
+                            columns.status == "claimed",
                         )
                     )
-                ).all()
+                )
+                .scalars()
+                .all()
             )
             if claimed:
                 # Should this instance die mid-send, the claim is abandoned after the lease.
@@ -222,8 +223,7 @@ class SqlOutbox:
         self, keys: Sequence[str], *, token: str, now: datetime, activity_id: str | None
     ) -> None:
         columns = _outbox_table().c
-        async with self._db.session() as session:
-            connection = await session.connection()
+        async with self._db.writing() as connection:
             await connection.execute(
                 update(_outbox_table())
                 .where(columns.key.in_(list(keys)), columns.claim_token == token)
@@ -240,8 +240,7 @@ class SqlOutbox:
         self, keys: Sequence[str], *, token: str, now: datetime, detail: str, retry_at: datetime
     ) -> None:
         columns = _outbox_table().c
-        async with self._db.session() as session:
-            connection = await session.connection()
+        async with self._db.writing() as connection:
             result = await connection.execute(
                 update(_outbox_table())
                 .where(columns.key.in_(list(keys)), columns.claim_token == token)
