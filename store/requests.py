@@ -279,6 +279,14 @@ class SqlRequestRepository:
             waiting, overdue = (await connection.execute(query)).one()
         return int(waiting or 0), int(overdue or 0)
 
+    async def count_matching(self, inspection_id: int, query: RequestQuery) -> int:
+        """How many requests `query` selects (its limit aside): one COUNT, nothing loaded."""
+        counted = select(func.count()).where(
+            RequestRow.inspection_id == inspection_id, *_conditions(query)
+        )
+        async with self._db.reading() as connection:
+            return int((await connection.execute(counted)).scalar_one())
+
     async def find_summaries(
         self, inspection_id: int, query: RequestQuery
     ) -> list[InformationRequest]:
@@ -459,6 +467,8 @@ def _conditions(query: RequestQuery) -> list[ColumnElement[bool]]:
         conditions.append(RequestRow.asked_at < query.opened_to)
     if query.numbers is not None:
         conditions.append(RequestRow.number.in_(sorted(query.numbers)))
+    if query.after_number is not None:
+        conditions.append(RequestRow.number > query.after_number)
     if query.text:
         pattern = "%" + _escape_like(query.text.lower()) + "%"
         conditions.append(func.lower(RequestRow.text).like(pattern, escape="\\"))
