@@ -1,4 +1,5 @@
-"""reminder schedule: the next moment each inspection's reminders could change
+"""reminder schedule: the next moment each inspection's reminders could change; drive items
+by parent folder (an incremental sync reads a changed folder's contents)
 
 Revision ID: 0060
 Revises: 0050
@@ -31,6 +32,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('reminder_schedule', schema=None) as batch_op:
         batch_op.create_index('ix_reminder_schedule_next_check_at', ['next_check_at'], unique=False)
+    with op.batch_alter_table('drive_items', schema=None) as batch_op:
+        batch_op.create_index('ix_drive_items_inspection_parent', ['inspection_id', 'parent_id'], unique=False)
     # Every inspection stored so far is planned at the next tick.
     op.execute(
         sa.text(
@@ -43,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('drive_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_drive_items_inspection_parent')
     with op.batch_alter_table('reminder_schedule', schema=None) as batch_op:
         batch_op.drop_index('ix_reminder_schedule_next_check_at')
 
