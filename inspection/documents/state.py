@@ -393,6 +393,26 @@ def _is_the_document(item: ChecklistItemSpec, name: str) -> bool:
     return any(e.confidence >= MATCH_THRESHOLD for e in matcher.by_name(name))
 
 
+def _group_key(item: ChecklistItemSpec, name: str) -> tuple[str, ...]:
+    """Which versions of a document `name` is one of (() for the one document of its item)."""
+    cache_key = (item.key, item.title, item.synonyms, item.single_file, name)
+    found = _GROUP_KEYS.get(cache_key)
+    if found is None:
+        stem = PurePosixPath(name).stem
+        one = item.single_file and _is_the_document(item, stem)
+        found = () if one else version_key(stem)
+        if len(_GROUP_KEYS) >= _GROUP_KEYS_LIMIT:
+            _GROUP_KEYS.clear()
+        _GROUP_KEYS[cache_key] = found
+    return found
+
+
+# Per item and file name: matching a name is the costly part of grouping an item's files, and
+# an item's files are grouped again whenever one of them changes.
+_GROUP_KEYS: dict[tuple[str, str, tuple[str, ...], bool, str], tuple[str, ...]] = {}
+_GROUP_KEYS_LIMIT = 200_000
+
+
 def _current_files(
     item: ChecklistItemSpec, assessments: list[FileAssessment]
 ) -> tuple[list[FileAssessment], list[FileRef]]:
@@ -401,9 +421,7 @@ def _current_files(
     newer file named as that document supersedes the older, whatever else its name says."""
     groups: dict[tuple[str, ...], list[FileAssessment]] = {}
     for assessment in assessments:
-        stem = PurePosixPath(assessment.file.name).stem
-        one = item.single_file and _is_the_document(item, stem)
-        groups.setdefault(() if one else version_key(stem), []).append(assessment)
+        groups.setdefault(_group_key(item, assessment.file.name), []).append(assessment)
     current: list[FileAssessment] = []
     superseded: list[FileRef] = []
     for group in groups.values():
