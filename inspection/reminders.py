@@ -3,7 +3,9 @@
 Pure: it reads a snapshot of one inspection (its timeline, what the checklist still misses, its
 information requests, its areas for improvement, the snoozes people asked for) and the
 framework's `reminders:` rules, and returns `ReminderItem`s. Nothing is scheduled ahead of time:
-moving a deadline moves its reminders, because they are computed again on every tick.
+moving a deadline moves its reminders, because they are computed again from the stored state
+(`next_change` says when an unchanged state could next bring one; every write that changes
+the state has its inspection planned again at the next tick).
 
 Each item has an idempotency key (inspection, rule, subject, due date, recipient) that the
 outbox records when it is sent, so a restart, a missed tick or a second instance neither loses
