@@ -110,6 +110,7 @@ def _build(
     from store.database import Database
     from store.inspections import SqlInspectionRepository
     from store.outbox import SqlImprovementRepository, SqlOutbox
+    from store.reminder_schedule import SqlReminderSchedule
     from store.requests import SqlRequestRepository
 
     database = Database(settings.database_url)
@@ -157,6 +158,8 @@ def _build(
         extra_closures=settings.extra_closures,
         delayed_after=timedelta(minutes=settings.reminder_delayed_after_minutes),
         retry_after=timedelta(minutes=settings.reminder_retry_minutes),
+        # A tick plans only the inspections whose next reminder time has come or that changed.
+        schedule=SqlReminderSchedule(database),
     )
     publisher = None
     if graph.directory is not None:

@@ -1,10 +1,12 @@
-"""Delta sync of a channel folder holding 10,000 files in 200 folders.
+"""Delta sync of a channel folder holding 1,000, 10,000 and 50,000 files in 200 folders.
 
-The emulator runs in its own process (`python -m graph.emulator`), so the memory figures are
-the bot's alone. Prints: first sync (full enumeration) and incremental syncs (nothing changed;
-a few files changed) with wall time, Graph requests made, pages, and peak memory.
+The emulator runs in its own process (`python -m graph.emulator`), so the memory and CPU
+figures are the bot's alone. Prints per size: first sync (full enumeration) and incremental
+syncs (nothing changed; 10 files changed and 1 deleted) with wall time, CPU time, Graph
+requests made, pages, and peak memory; then a table of the three sizes.
 
-    .venv/bin/python bench/graph_delta.py [--files 10000] [--folders 200] [--database-url URL]
+    .venv/bin/python bench/graph_delta.py [--files 1000,10000,50000] [--folders 200]
+        [--database-url URL]
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def _delta_requests(origin: str) -> int:
     return sum(1 for method, path, _query, _status in log if method == "GET" and "delta" in path)
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, files: int) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="graph-delta-bench-"))
     server = subprocess.Popen(  # noqa: ASYNC220  (started once, before any measuring)
         [
@@ -102,7 +104,7 @@ async def run(args: argparse.Namespace) -> None:
         assert isinstance(state, dict)
         channel = state["teams"][0]["channels"][0]
         folder = Path(channel["folder"]) / setup.display_name
-        per_folder = args.files // args.folders
+        per_folder = files // args.folders
         started = time.perf_counter()
         for number in range(args.folders):
             sub = folder / f"Folder {number:03d}"
@@ -116,22 +118,26 @@ async def run(args: argparse.Namespace) -> None:
         print(f"emulator page size: {args.page_size}; database: {database.backend}")
         print()
         print(
-            f"{'sync':<28}{'wall s':>8}{'requests':>10}{'pages':>7}{'changes':>9}{'peak MiB':>10}"
+            f"{'sync':<28}{'wall s':>8}{'CPU s':>8}{'requests':>10}{'pages':>7}{'changes':>9}"
+            f"{'peak MiB':>10}"
         )
+        figures: dict[str, float] = {}
 
         async def measure(label: str) -> None:
             before = _delta_requests(origin)
-            tick = time.perf_counter()
+            tick, cpu = time.perf_counter(), time.process_time()
             result = await directory.sync_files(timed.id, setup.channel)  # type: ignore[arg-type]
-            wall = time.perf_counter() - tick
+            wall, cpu = time.perf_counter() - tick, time.process_time() - cpu
             made = _delta_requests(origin) - before
+            figures[label] = cpu
+            figures[label + " requests"] = made
             tracemalloc.start()
             await directory.sync_files(traced.id, setup.channel)  # type: ignore[arg-type]
             _current, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             print(
-                f"{label:<28}{wall:>8.2f}{made:>10}{result.pages:>7}{len(result.changes):>9}"
-                f"{peak / 1_048_576:>10.1f}"
+                f"{label:<28}{wall:>8.2f}{cpu:>8.2f}{made:>10}{result.pages:>7}"
+                f"{len(result.changes):>9}{peak / 1_048_576:>10.1f}"
             )
 
         await measure("first (full enumeration)")
@@ -140,23 +146,43 @@ async def run(args: argparse.Namespace) -> None:
             (folder / f"Folder {number:03d}" / "Document 000.docx").write_bytes(b"changed" * 20)
         (folder / "Folder 199" / "Document 001.docx").unlink()
         await measure("incremental, 11 changes")
-        await measure("incremental, unchanged")
+        await measure("incremental, unchanged again")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print()
         print(f"bot process max RSS: {rss:.0f} MiB (includes the SDK and SQLAlchemy)")
         await database.dispose()
+        return figures
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
+async def all_sizes(args: argparse.Namespace) -> None:
+    results: dict[int, dict[str, float]] = {}
+    for files in (int(size) for size in args.files.split(",")):
+        print(f"== {files:,} files")
+        results[files] = await run(args, files)
+        print()
+    print("| files | first sync CPU s | unchanged poll CPU s (Graph requests) | "
+          "11 changes CPU s (Graph requests) |")  # fmt: skip
+    print("|---|---|---|---|")
+    for files, found in results.items():
+        print(
+            f"| {files:,} | {found['first (full enumeration)']:.2f} | "
+            f"{found['incremental, unchanged']:.3f} "
+            f"({found['incremental, unchanged requests']:.0f}) | "
+            f"{found['incremental, 11 changes']:.3f} "
+            f"({found['incremental, 11 changes requests']:.0f}) |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--files", default="1000,10000,50000", help="comma-separated sizes")
     parser.add_argument("--folders", type=int, default=200)
     parser.add_argument("--page-size", type=int, default=200)
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
-    asyncio.run(run(parser.parse_args()))
+    asyncio.run(all_sizes(parser.parse_args()))
 
 
 if __name__ == "__main__":

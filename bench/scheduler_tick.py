@@ -1,11 +1,12 @@
-"""One scheduler tick with 1,000 active inspections, each with 50 information requests.
+"""Scheduler ticks at 100, 1,000 and 5,000 inspections, each with 50 information requests.
 
-Prints the time and peak memory (tracemalloc) of the tick that sends, and of a second tick a
-minute later that finds everything already sent. Data is synthetic; requests are read through
-the real request store, inspections and the outbox through theirs.
+For each size: the first tick of the process (it plans every inspection), the tick at 09:05
+that sends the day's reminders (CPU per message sent), and a tick a minute later that finds
+nothing due. CPU is this process's (the database server's own work not included). Data is
+synthetic; everything is read through the real stores and the reminder schedule.
 
-    .venv/bin/python bench/scheduler_tick.py [--inspections 1000] [--requests 50]
-        [--database-url postgresql://postgres@127.0.0.1:5432/bench]   (default: a temp SQLite)
+    .venv/bin/python bench/scheduler_tick.py [--inspections 100,1000,5000] [--requests 50]
+        [--without-schedule] [--database-url URL]   (default: a temp SQLite per size)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, insert
+from sqlalchemy import insert
 
 from inspection.clock import FixedClock
 from inspection.frameworks import builtin_frameworks
@@ -32,7 +33,8 @@ from inspection.reminder_dispatch import ReminderDispatcher
 from scheduler.sources import StoreRequestSource
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.outbox import ReminderOutboxRow, SqlImprovementRepository, SqlOutbox
+from store.outbox import SqlImprovementRepository, SqlOutbox
+from store.reminder_schedule import SqlReminderSchedule
 from store.requests import RequestRow
 
 JCC = "jcc-children-social-care"
@@ -131,53 +133,87 @@ async def tick(
     return elapsed, peak, report
 
 
+async def one_size(args: argparse.Namespace, inspections: int, folder: Path) -> dict[str, float]:
+    url = args.database_url or f"sqlite+aiosqlite:///{folder / f'bench-{inspections}.db'}"
+    database = Database(url)
+    await database.migrate()
+    started = time.perf_counter()
+    await populate(database, inspections, args.requests)
+    print(
+        f"setup: {inspections} inspections x {args.requests} requests "
+        f"({database.backend}) in {time.perf_counter() - started:.1f}s"
+    )
+    clock = FixedClock(NOW - timedelta(hours=13))  # Monday 20:05 BST: the process starts
+    notifier = CountingNotifier()
+    dispatcher = ReminderDispatcher(
+        inspections=SqlInspectionRepository(database),
+        frameworks=builtin_frameworks(),
+        outbox=SqlOutbox(database),
+        notifier=notifier,
+        clock=clock,
+        checklist=FixedMissing(),
+        requests=StoreRequestSource(database),
+        improvements=SqlImprovementRepository(database),
+        schedule=None if args.without_schedule else SqlReminderSchedule(database),
+    )
+    figures: dict[str, float] = {}
+    # The first tick of a process plans every inspection (and sends Monday's reminders that
+    # are still worth sending, marked delayed).
+    _, _, report = await tick(dispatcher)
+    figures["first"] = LAST_CPU[0]
+    print(f"  first tick of the process: {LAST_CPU[0]:.2f}s CPU; {report}")
+    clock.advance(timedelta(hours=13))  # Tuesday 09:05 BST
+    rss_before = rss_mb()
+    sent_before = notifier.messages
+    elapsed, _, report = await tick(dispatcher)
+    sent = notifier.messages - sent_before
+    figures["sending"] = LAST_CPU[0]
+    figures["per_message_ms"] = LAST_CPU[0] * 1000 / max(sent, 1)
+    print(
+        f"  sending tick (09:05): {elapsed:.2f}s wall, {LAST_CPU[0]:.2f}s CPU, "
+        f"{figures['per_message_ms']:.2f} ms CPU per message; peak RSS {rss_mb():.0f} MB "
+        f"(+{rss_mb() - rss_before:.0f} MB); {report}"
+    )
+    clock.advance(timedelta(minutes=1))
+    elapsed, _, report = await tick(dispatcher)
+    figures["nothing"] = LAST_CPU[0]
+    print(
+        f"  tick finding nothing due (09:06): {elapsed * 1000:.1f} ms wall, "
+        f"{LAST_CPU[0] * 1000:.1f} ms CPU; {report}"
+    )
+    await database.dispose()
+    return figures
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inspections", type=int, default=1000)
+    parser.add_argument(
+        "--inspections",
+        default="100,1000,5000",
+        help="comma-separated sizes (default: 100,1000,5000)",
+    )
     parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-url", default=None, help="one size only (default: SQLite)")
+    parser.add_argument(
+        "--without-schedule",
+        action="store_true",
+        help="plan every inspection on every tick (as before the reminder schedule)",
+    )
     args = parser.parse_args()
+    sizes = [int(size) for size in args.inspections.split(",")]
+    results: dict[int, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        database = Database(url)
-        await database.migrate()
-        started = time.perf_counter()
-        await populate(database, args.inspections, args.requests)
+        for size in sizes:
+            results[size] = await one_size(args, size, Path(folder))
+    print()
+    print("| inspections | first tick CPU s | sending tick CPU s | ms CPU / message | "
+          "nothing due CPU ms |")  # fmt: skip
+    print("|---|---|---|---|---|")
+    for size, found in results.items():
         print(
-            f"setup: {args.inspections} inspections x {args.requests} requests "
-            f"({database.backend}) in {time.perf_counter() - started:.1f}s"
+            f"| {size:,} | {found['first']:.2f} | {found['sending']:.2f} | "
+            f"{found['per_message_ms']:.2f} | {found['nothing'] * 1000:.1f} |"
         )
-        frameworks = builtin_frameworks()
-        clock = FixedClock(NOW)
-        notifier = CountingNotifier()
-        dispatcher = ReminderDispatcher(
-            inspections=SqlInspectionRepository(database),
-            frameworks=frameworks,
-            outbox=SqlOutbox(database),
-            notifier=notifier,
-            clock=clock,
-            checklist=FixedMissing(),
-            requests=StoreRequestSource(database),
-            improvements=SqlImprovementRepository(database),
-        )
-        rss_before = rss_mb()
-        elapsed, _, report = await tick(dispatcher)
-        print(
-            f"tick 1 (sends): {elapsed:.2f}s wall, {LAST_CPU[0]:.2f}s CPU; "
-            f"peak RSS {rss_mb():.0f} MB (+{rss_mb() - rss_before:.0f} MB); {report}"
-        )
-        clock.advance(timedelta(minutes=1))
-        elapsed, _, report = await tick(dispatcher)
-        print(
-            f"tick 2 (everything already sent): {elapsed:.2f}s wall, {LAST_CPU[0]:.2f}s CPU; "
-            f"{report}"
-        )
-        # The sending tick again, from an empty outbox, under tracemalloc (slower) for memory.
-        async with database.session() as session:
-            await session.execute(delete(ReminderOutboxRow))
-        _, peak, _ = await tick(dispatcher, trace=True)
-        print(f"tick 1 again under tracemalloc: peak Python allocations {peak:.1f} MB")
-        await database.dispose()
 
 
 if __name__ == "__main__":

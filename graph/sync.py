@@ -174,7 +174,13 @@ class DeltaSync:
                 inspection_id, new_state, expected_link=expected, upserts=(), removed=()
             )
             return SyncResult(inspection_id, (), pages=fetched.pages, synced_at=now)
-        old = await self._store.items(inspection_id) if state is not None else {}
+        if state is None:
+            old: dict[str, TrackedItem] = {}
+        elif full:
+            old = await self._store.items(inspection_id)  # what is gone is what is not listed
+        else:
+            # Only what the changes touch: a few changed files cost a few rows, not the channel.
+            old = await self._known_around(inspection_id, fetched.items, folder_id)
         changes, upserts, removed, current = reconcile(
             old, fetched.items, folder_id, drive_id, full=full
         )
@@ -203,10 +209,41 @@ class DeltaSync:
             changes,
             full_sync=full,
             resynced=fetched.resynced,
-            files_tracked=sum(1 for item in current.values() if not item.is_folder),
+            files_tracked=(
+                sum(1 for item in current.values() if not item.is_folder)
+                if full
+                else await self._store.file_count(inspection_id)
+            ),
             pages=fetched.pages,
             synced_at=now,
         )
+
+    async def _known_around(
+        self, inspection_id: int, batch: list[dict[str, Any]], folder_id: str
+    ) -> dict[str, TrackedItem]:
+        """The stored items reconciling `batch` needs: those it touches, their ancestors up to
+        the channel folder (for paths, old and new), and everything stored under a touched
+        folder (renaming, moving or deleting a folder changes its contents' paths)."""
+        touched = {str(entry["id"]) for entry in batch}
+        known = await self._store.items_with(inspection_id, touched)
+        parents = {item.parent_id for item in known.values()}
+        parents |= {tracked_from_json(entry).parent_id for entry in batch if "deleted" not in entry}
+        while True:
+            wanted = {p for p in parents if p and p != folder_id and p not in known}
+            if not wanted:
+                break
+            found = await self._store.items_with(inspection_id, wanted)
+            if not found:
+                break
+            known.update(found)
+            parents = {item.parent_id for item in found.values()}
+        folders = [i for i in touched if i in known and known[i].is_folder]
+        while folders:
+            inside = await self._store.children_of(inspection_id, folders)
+            new = {key: item for key, item in inside.items() if key not in known}
+            known.update(new)
+            folders = [key for key, item in new.items() if item.is_folder]
+        return known
 
     async def _fetch(self, drive_id: str, link: str | None) -> _Fetched:
         builder = self._client.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta

@@ -64,6 +64,7 @@ from inspection.documents.state import (
     ItemState,
     ItemStatus,
     Question,
+    StateBuilder,
     build_state,
     file_ref,
     newest_first,
@@ -111,6 +112,47 @@ class InspectionChecklist:
         self._matchers: dict[str, Matcher] = {}
         # (inspection id, framework) -> (store's change token, monotonic time, state).
         self._states: dict[tuple[int, str], tuple[object, float, ChecklistState]] = {}
+        # The same key -> (token, time loaded, the records and the state kept file by file):
+        # a sync's few changed files update it instead of every file being read again.
+        self._builders: dict[tuple[int, str], tuple[object, float, StateBuilder]] = {}
+        self._recording: dict[int, asyncio.Lock] = {}
+
+    async def _builder(
+        self, inspection_id: int, framework: Framework
+    ) -> tuple[StateBuilder, float, object]:
+        """The kept records and state when no write was made since (see `state`), else both
+        loaded afresh; when they were loaded, and the store's change token they are as of."""
+        token_of = getattr(self._store, "change_token", None)
+        key = (inspection_id, framework.key)
+        now = time.monotonic()
+        token = token_of(inspection_id) if token_of is not None else None  # before the load
+        kept = self._builders.get(key)
+        if kept is not None and kept[0] == token and now - kept[1] < STATE_CACHE_SECONDS:
+            return kept[2], kept[1], token
+        return StateBuilder(framework, await self._store.load(inspection_id)), now, token
+
+    def _keep(
+        self,
+        inspection_id: int,
+        framework: Framework,
+        builder: StateBuilder,
+        loaded: float,
+        state: ChecklistState,
+        expected: object,
+    ) -> None:
+        """Keep the records and state as this process's own writes left them (`state` then
+        serves without a reload), if the store's token says no other write came between."""
+        token_of = getattr(self._store, "change_token", None)
+        if token_of is None or token_of(inspection_id) != expected:
+            self._builders.pop((inspection_id, framework.key), None)
+            return
+        for kept in (self._builders, self._states):
+            if len(kept) >= STATE_CACHE_LIMIT:
+                kept.clear()
+        # As old as their load: another process's writes are seen within the same time.
+        key, token = (inspection_id, framework.key), token_of(inspection_id)
+        self._builders[key] = (token, loaded, builder)
+        self._states[key] = (token, loaded, state)
 
     def _framework(self, inspection: Inspection) -> tuple[Framework, Matcher]:
         framework = self._frameworks.get(inspection.framework)
@@ -165,18 +207,60 @@ class InspectionChecklist:
         """
         inspection_id = self._id(inspection)
         framework, matcher = self._framework(inspection)
-        records = await self._store.load(inspection_id)
-        was_superseded = {
-            ref.file_id for item in build_state(framework, records).items for ref in item.superseded
-        }
+        lock = self._recording.setdefault(inspection_id, asyncio.Lock())
+        async with lock:  # the kept records are changed in place: one recording at a time
+            return await self._record(inspection, inspection_id, framework, matcher, files,
+                                      removed)  # fmt: skip
+
+    async def _record(
+        self,
+        inspection: Inspection,
+        inspection_id: int,
+        framework: Framework,
+        matcher: Matcher,
+        files: Iterable[DocumentFile],
+        removed: Iterable[str],
+    ) -> ChecklistState:
+        builder, loaded, token = await self._builder(inspection_id, framework)
+        try:
+            state, writes = await self._record_into(
+                inspection, inspection_id, framework, matcher, builder, files, removed
+            )
+        except BaseException:
+            # Part-recorded: the kept records may be ahead of the store; read them again.
+            self._builders.pop((inspection_id, framework.key), None)
+            raise
+        # The token counts writes (SqlChecklistStore, InMemoryChecklistStore): kept only when
+        # the writes since the load are these ones.
+        expected = token + writes if isinstance(token, int) else object()
+        kept = replace(state, new_questions=())
+        self._keep(inspection_id, framework, builder, loaded, kept, expected)
+        return state
+
+    async def _record_into(
+        self,
+        inspection: Inspection,
+        inspection_id: int,
+        framework: Framework,
+        matcher: Matcher,
+        builder: StateBuilder,
+        files: Iterable[DocumentFile],
+        removed: Iterable[str],
+    ) -> tuple[ChecklistState, int]:
+        """The new state, and how many writes were made to the store."""
+        records = builder.records
+        writes = 0
         now = self._clock.now()
         context = context_for(inspection)
         events: list[HistoryEvent] = []
         new_questions: list[QuestionRecord] = []
+        touched: list[str] = []
         for file_id in removed:
             old = records.files.pop(file_id, None)
             if old is not None:
+                touched.append(file_id)
                 await self._store.remove_file(inspection_id, file_id)
+                writes += 1
                 events.append(HistoryEvent(now, "removed", f"{old.file.path} was deleted", file_id))
         changed = {
             file.file_id: file
@@ -204,14 +288,21 @@ class InspectionChecklist:
         for file, assessment in zip(changed.values(), assessed, strict=True):
             previous = records.files.get(file.file_id)
             records.files[file.file_id] = assessment
+            touched.append(file.file_id)
             await self._store.save_file(inspection_id, assessment)
+            writes += 1
             events.append(_event_for(assessment, previous, now))
             question = await self._maybe_ask(inspection_id, records, assessment, now)
             if question is not None:
+                writes += 1
                 new_questions.append(question)
                 events.append(HistoryEvent(now, "asked", f"asked about {file.path}", file.file_id))
-        after = build_state(framework, records)
-        for item in after.items:
+        # Only the changed files and the items they count for or ask about are worked out
+        # again; the other items, and their superseded files, are as they were.
+        before = builder.update(touched)
+        was_superseded = {ref.file_id for item in before.values() for ref in item.superseded}
+        for key in before:
+            item = builder.item(key)
             for ref in item.superseded:
                 if ref.file_id not in was_superseded:
                     events.append(
@@ -221,8 +312,11 @@ class InspectionChecklist:
                     )
         if events:
             await self._store.add_history(inspection_id, events)
+            writes += 1
+        after = builder.state()
         asked = {q.file_id for q in new_questions}
-        return replace(after, new_questions=tuple(q for q in after.questions if q.file_id in asked))
+        new = tuple(q for q in after.questions if q.file_id in asked)
+        return replace(after, new_questions=new), writes
 
     async def recheck(self, inspection: Inspection) -> ChecklistState:
         """Run the content checks again on every matched file, e.g. after the on-site dates

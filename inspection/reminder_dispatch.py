@@ -35,6 +35,7 @@ from inspection.reminders import (
     Snooze,
     due_now,
     items_on,
+    next_change,
 )
 from inspection.repository import InspectionRepository
 
@@ -101,6 +102,42 @@ class Outbox(Protocol):
 
     async def snooze(self, snooze: Snooze, *, by: str, now: datetime) -> None: ...
 
+    async def pending(
+        self, inspection_ids: Sequence[int], *, now: datetime, lease: timedelta
+    ) -> dict[int, datetime]:
+        """Per inspection, the first moment after `now` at which one of its keys may be
+        claimed again: a failed send's retry time, or when a claim in progress is abandoned."""
+        ...
+
+
+@dataclass(frozen=True)
+class PlannedMoment:
+    """What a tick found: the inspection's reminders cannot change before `next_check_at`
+    (None: not before something is written), as planned from the schedule's `version`
+    (None: the inspection had no schedule row)."""
+
+    inspection_id: int
+    version: int | None
+    next_check_at: datetime | None
+
+
+class ReminderSchedule(Protocol):
+    """When each inspection's reminders could next change. Every write that changes what is
+    due (a request, an answer, a moved date, a snooze, an area for improvement, a member)
+    marks its inspection in the same transaction: due at once, with a new version."""
+
+    async def due(self, now: datetime) -> dict[int, int]:
+        """Inspection id -> version of those whose moment has come or that changed."""
+        ...
+
+    async def versions(self) -> dict[int, int]:
+        """Inspection id -> version of every inspection with a row."""
+        ...
+
+    async def record(self, moments: Sequence[PlannedMoment]) -> None:
+        """Store the moments whose inspection still has the version read before planning."""
+        ...
+
 
 class ImprovementSource(Protocol):
     async def for_inspections(
@@ -146,6 +183,7 @@ class ReminderDispatcher:
         lease: timedelta = timedelta(minutes=10),
         instance: str | None = None,
         concurrency: int = 8,
+        schedule: ReminderSchedule | None = None,
     ) -> None:
         self._inspections = inspections
         self._frameworks = frameworks
@@ -163,6 +201,11 @@ class ReminderDispatcher:
         self.instance = instance or uuid.uuid4().hex[:12]
         self.concurrency = max(1, concurrency)
         self._shows_checklist = _shows_checklist(frameworks)
+        # With a schedule a tick plans only the inspections due in it; the first tick of this
+        # process plans every one (the rules, closures or code may have changed since the
+        # moments were stored), and so does every tick without a schedule.
+        self._schedule = schedule
+        self._planned_everything = False
 
     def calendar(self, framework: Framework) -> WorkingCalendar:
         found = self._calendars.get(framework.key)
@@ -206,9 +249,16 @@ class ReminderDispatcher:
             default=self._clock.now().date(),
         )
         snoozes = await self._outbox.snoozes(ids, today)
+        # Each inspection reads the snoozes in force on its own day, whichever others share the
+        # tick (the same answer when a tick plans only some of them).
+        own_today = {
+            i.id: local_today(self._clock, self._frameworks.get(i.framework).zone)
+            for i in inspections
+        }
         by_inspection: dict[int, list[Snooze]] = {}
         for snooze in snoozes:
-            by_inspection.setdefault(snooze.inspection_id, []).append(snooze)
+            if snooze.until >= own_today.get(snooze.inspection_id, today):
+                by_inspection.setdefault(snooze.inspection_id, []).append(snooze)
         areas = await self._improvements.for_inspections(ids) if self._improvements else {}
         bulk: dict[int, list[RequestSnapshot]] | None = None
         if self._requests is not None and hasattr(self._requests, "snapshots"):
@@ -236,7 +286,16 @@ class ReminderDispatcher:
         """Send everything due by now that has not been sent; safe to run at any moment."""
         report = TickReport()
         now = self._clock.now()
-        every = await self._inspections.list_all(include_closed=True)
+        schedule = self._schedule
+        versions: dict[int, int] = {}
+        if schedule is not None and self._planned_everything:
+            # Only the inspections whose moment has come or that changed since.
+            versions = await schedule.due(now)
+            every = await self._load(sorted(versions))
+        else:
+            if schedule is not None:
+                versions = await schedule.versions()  # read before the state it is planned from
+            every = await self._inspections.list_all(include_closed=True)
         with_open_areas: set[int] = set()
         if self._improvements is not None:
             closed_ids = [i.id for i in every if i.status == InspectionStatus.CLOSED and i.id]
@@ -250,19 +309,25 @@ class ReminderDispatcher:
         ]
         report.inspections = len(active)
         planned: list[tuple[Inspection, list[ReminderItem]]] = []
+        # What each planned inspection's next moment is computed from (not those in error).
+        planned_states: list[ReminderState] = []
         for state in await self._states(active):
             try:
                 due = due_now(state, now)
-                if self._checklist is not None and any(
-                    item.rule in self._shows_checklist.get(state.framework.key, ()) for item in due
-                ):
+                showing = self._shows_checklist.get(state.framework.key, frozenset())
+                if self._checklist is not None and any(item.rule in showing for item in due):
                     assert state.inspection.id is not None
                     missing = tuple(await self._checklist.missing(state.inspection.id))
-                    state = replace(state, missing_items=missing)
-                    due = due_now(state, now)
+                    # Only the rules that show the checklist are planned again with it.
+                    again = due_now(replace(state, missing_items=missing), now, showing)
+                    due = sorted(
+                        [item for item in due if item.rule not in showing] + again,
+                        key=lambda item: (item.due_at, item.key),
+                    )
             except InspectionError as exc:
                 report.errors.append(f"inspection {state.inspection.id}: {exc}")
                 continue
+            planned_states.append(state)
             if due:
                 planned.append((state.inspection, due))
         # One read for every key: what is already sent or being sent needs no claim.
@@ -274,9 +339,13 @@ class ReminderDispatcher:
         # inspection the digests go one after another.
         gate = asyncio.Semaphore(self.concurrency)
 
+        unfinished: set[int] = set()
+
         async def work(inspection: Inspection, due: list[ReminderItem]) -> None:
             async with gate:
-                await self._claim_and_send(inspection, due, now, report)
+                if not await self._claim_and_send(inspection, due, now, report):
+                    assert inspection.id is not None
+                    unfinished.add(inspection.id)
 
         await asyncio.gather(
             *(
@@ -285,11 +354,66 @@ class ReminderDispatcher:
                 if any(item.key not in settled for item in due)
             )
         )
+        if schedule is not None:
+            await self._record(schedule, versions, every, active, planned_states, unfinished, now)
         return report
+
+    async def _load(self, ids: Sequence[int]) -> list[Inspection]:
+        if not ids:
+            return []
+        many = getattr(self._inspections, "many", None)
+        if many is not None:
+            found: list[Inspection] = await many(ids)
+            return found
+        loaded = []
+        for inspection_id in ids:
+            try:
+                loaded.append(await self._inspections.get(inspection_id))
+            except NotFound:
+                continue  # deleted since: its schedule row went with it
+        return loaded
+
+    async def _record(
+        self,
+        schedule: ReminderSchedule,
+        versions: dict[int, int],
+        every: list[Inspection],
+        active: list[Inspection],
+        planned: list[ReminderState],
+        unfinished: set[int],
+        now: datetime,
+    ) -> None:
+        """Store when each inspection this tick planned needs planning again. One that could
+        not be planned or claimed is left due, so the next tick tries it again."""
+        active_ids = {i.id for i in active}
+        # Not followed up any more (published, no open area): nothing until a write.
+        moments: dict[int, datetime | None] = {
+            i.id: None for i in every if i.id is not None and i.id not in active_ids
+        }
+        for state in planned:
+            inspection_id = state.inspection.id
+            assert inspection_id is not None
+            if inspection_id not in unfinished:
+                moments[inspection_id] = next_change(state, now)
+        retries = await self._outbox.pending(
+            [i for i, moment in moments.items() if moment is not None], now=now, lease=self.lease
+        )
+        for inspection_id, retry in retries.items():
+            moment = moments.get(inspection_id)
+            if moment is not None and retry < moment:
+                moments[inspection_id] = retry
+        await schedule.record(
+            [
+                PlannedMoment(inspection_id, versions.get(inspection_id), moment)
+                for inspection_id, moment in moments.items()
+            ]
+        )
+        self._planned_everything = True
 
     async def _claim_and_send(
         self, inspection: Inspection, due: list[ReminderItem], now: datetime, report: TickReport
-    ) -> None:
+    ) -> bool:
+        """Claim and send; False when the claim could not be made (nothing was sent)."""
         assert inspection.id is not None
         token = f"{self.instance}:{uuid.uuid4().hex[:12]}"
         try:
@@ -298,11 +422,12 @@ class ReminderDispatcher:
             )
         except InspectionError as exc:  # e.g. the database went away: the next tick retries
             report.errors.append(f"inspection {inspection.id}: {exc}")
-            return
+            return False
         report.already_claimed += len(due) - len(claimed)
         mine = [item for item in due if item.key in claimed]
         for digest in digests(mine, inspection, now, delayed_after=self.delayed_after):
             await self._send(digest, token, report)
+        return True
 
     async def _send(self, digest: Digest, token: str, report: TickReport) -> None:
         now = self._clock.now()

@@ -3,7 +3,9 @@
 Pure: it reads a snapshot of one inspection (its timeline, what the checklist still misses, its
 information requests, its areas for improvement, the snoozes people asked for) and the
 framework's `reminders:` rules, and returns `ReminderItem`s. Nothing is scheduled ahead of time:
-moving a deadline moves its reminders, because they are computed again on every tick.
+moving a deadline moves its reminders, because they are computed again from the stored state
+(`next_change` says when an unchanged state could next bring one; every write that changes
+the state has its inspection planned again at the next tick).
 
 Each item has an idempotency key (inspection, rule, subject, due date, recipient) that the
 outbox records when it is sent, so a restart, a missed tick or a second instance neither loses
@@ -12,8 +14,9 @@ nor repeats a reminder.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import ClassVar, Literal, Protocol
 
@@ -219,7 +222,9 @@ def _people(inspection: Inspection, audience: Audience) -> list[Member]:
     return found
 
 
+@functools.lru_cache(maxsize=8192)
 def _when(left: int, deadline: date) -> str:
+    # Cached: a tick words the same (left, deadline) for every request and recipient due then.
     shown = deadline.strftime("%a %d %b %Y")
     if left > 0:
         return f"in {left} working day{'s' if left != 1 else ''} ({shown})"
@@ -532,18 +537,22 @@ def items_on(
     return found
 
 
-def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
+def due_now(
+    state: ReminderState, now: datetime, only_rules: frozenset[str] | None = None
+) -> list[ReminderItem]:
     """What should have gone out by `now` and is still worth sending.
 
     Per series (rule, subject, recipient) only the latest reminder counts: after downtime the
-    provider hears once about where things stand, not once per missed day.
+    provider hears once about where things stand, not once per missed day. `only_rules`: the
+    items of these rules only (each rule's series are its own, so they come out the same).
     """
     zone = state.framework.zone
     today = now.astimezone(zone).date()
+    chosen = [r for r in state.rules if only_rules is None or r.key in only_rules]
     # Each rule looks back only as far as its missed reminders stay useful.
     first_day = {
         rule.key: state.calendar.add_working_days(today, -rule.late_useful_working_days)
-        for rule in state.rules
+        for rule in chosen
     }
     start = min(first_day.values(), default=today)
     planner = _Planner(state)
@@ -551,7 +560,7 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
     coming_today: set[str] = set()
     day = start
     while day <= today:
-        rules = [r for r in state.rules if first_day[r.key] <= day]
+        rules = [r for r in chosen if first_day[r.key] <= day]
         for item in items_on(state, day, rules, planner):
             if item.due_at > now:
                 coming_today.add(item.series)
@@ -570,3 +579,43 @@ def due_now(state: ReminderState, now: datetime) -> list[ReminderItem]:
         ),
         key=lambda item: (item.due_at, item.key),
     )
+
+
+# How far ahead `next_change` looks for the next reminder; with none in sight, the inspection
+# is planned again when the horizon is reached (a day's planning, once a fortnight).
+PLANNING_HORIZON_DAYS = 14
+
+
+def next_change(state: ReminderState, now: datetime) -> datetime:
+    """The first moment after `now` at which `due_now` could find a reminder it does not find
+    now, the state staying as it is (any write to it is planned again anyway).
+
+    That is the earliest of: the next reminder's time (snoozed ones left out: the snooze is
+    part of the state), and the start of the day after a snooze ends (a tick reads only the
+    snoozes still in force, so a missed reminder from a snoozed day may come back then).
+    Planned with the checklist unknown, which has every checklist reminder: a checklist with
+    nothing missing only takes reminders away, so a checklist change never makes one due
+    earlier. When nothing comes within `PLANNING_HORIZON_DAYS`, the day after the horizon.
+    """
+    zone = state.framework.calendar.timezone
+    today = now.astimezone(state.framework.zone).date()
+    if state.missing_items is not None:
+        state = replace(state, missing_items=None)
+    candidates = [
+        moment
+        for snooze in state.snoozes
+        if (moment := _local(snooze.until + timedelta(days=1), "00:00", zone)) > now
+    ]
+    planner = _Planner(state)
+    last = today + timedelta(days=PLANNING_HORIZON_DAYS)
+    day = today
+    while day <= last:
+        coming = [item.due_at for item in items_on(state, day, None, planner) if item.due_at > now]
+        if coming:
+            # A later day's reminders are all later than this day's.
+            candidates.append(min(coming))
+            break
+        day += timedelta(days=1)
+    else:
+        candidates.append(_local(last + timedelta(days=1), "00:00", zone))
+    return min(candidates)

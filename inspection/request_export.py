@@ -14,7 +14,7 @@ import csv
 import functools
 import io
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -190,15 +190,13 @@ class _Sheet:
         self.width = len(columns)
         self.titles = [title for title, _ in columns]
         self._styles: dict[tuple[str | None, bool], Any] = {}
+        self.rows = 0
 
-    def header(self, rows: int, freeze: str) -> None:
-        """Must come before any row: filters over the header and `rows` data rows."""
+    def header(self, freeze: str) -> None:
+        """Must come before any row."""
         from openpyxl.cell import WriteOnlyCell
-        from openpyxl.utils import get_column_letter
 
         fill, font, _wrap = _styles()
-        last = get_column_letter(self.width)
-        self.sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
         self.sheet.freeze_panes = freeze
         cells = []
         for title in self.titles:
@@ -207,6 +205,14 @@ class _Sheet:
             cell.fill = fill
             cells.append(cell)
         self.sheet.append(cells)
+        self.rows = 0
+
+    def finish(self) -> None:
+        """Filters over the header and every row written (a write-only sheet writes its
+        filter after its rows, so the count need not be known beforehand)."""
+        from openpyxl.utils import get_column_letter
+
+        self.sheet.auto_filter.ref = f"A1:{get_column_letter(self.width)}{self.rows + 1}"
 
     def row(
         self, values: Sequence[Any], formats: Sequence[str | None], wrap: Sequence[bool]
@@ -239,10 +245,53 @@ class _Sheet:
                 cell._style = copy(style)
             cells.append(cell)
         self.sheet.append(cells)
+        self.rows += 1
 
 
 # Long text columns wrap; the rest stay on one line.
 _WRAPPED = frozenset({"Request", "Response", "Follow-ups", "Internal notes (inspectors only)"})
+
+
+class _LogWorkbook:
+    """The log's workbook, written as requests come: sheet "Requests" (one row per request,
+    filters, frozen header, real Excel dates) and sheet "History" (who changed what, when).
+    Both sheets stream (openpyxl write-only), so rows can come a batch at a time."""
+
+    def __init__(self, inspection: Inspection, *, audience: Audience, zone: ZoneInfo,
+                 today: date) -> None:  # fmt: skip
+        from openpyxl import Workbook
+
+        self.audience: Audience = audience
+        self.context = ExportContext(zone, today)
+        self.columns = columns_for(audience)
+        self.book = Workbook(write_only=True)
+        self.main = _Sheet(self.book, "Requests", [(c.title, c.width) for c in self.columns])
+        self.main.header("B2")
+        self.history = _Sheet(self.book, "History", HISTORY_COLUMNS)
+        self.history.header("A2")
+        self.formats = [c.number_format for c in self.columns]
+        self.wrap = [c.title in _WRAPPED for c in self.columns]
+        self.book.properties.title = f"Information requests: {inspection.service_name}"
+        self.book.properties.creator = "Inspection bot"
+
+    def add(self, requests: Iterable[InformationRequest]) -> None:
+        context, columns = self.context, self.columns
+        history_formats = [None, DATETIME_FORMAT, None, None, None, None, None]
+        history_wrap = [False, False, False, False, False, False, True]
+        for request in _visible(requests, self.audience):
+            self.main.row([column.value(request, context) for column in columns],
+                          self.formats, self.wrap)  # fmt: skip
+            for entry in request.history:
+                values = (request.ref, context.local(entry.at), entry.actor.name, entry.action,
+                          entry.old, entry.new, entry.reason)  # fmt: skip
+                self.history.row(values, history_formats, history_wrap)
+
+    def save(self) -> bytes:
+        self.main.finish()
+        self.history.finish()
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        return buffer.getvalue()
 
 
 def to_xlsx(
@@ -258,34 +307,40 @@ def to_xlsx(
 
     `audience="provider"` leaves out internal notes and internal history entries.
     """
-    visible = _visible(requests, audience)
-    context = ExportContext(zone, today)
-    columns = columns_for(audience)
-    from openpyxl import Workbook
+    workbook = _LogWorkbook(inspection, audience=audience, zone=zone, today=today)
+    workbook.add(requests)
+    return workbook.save()
 
-    book = Workbook(write_only=True)
-    main = _Sheet(book, "Requests", [(c.title, c.width) for c in columns])
-    main.header(len(visible), "B2")
-    formats = [c.number_format for c in columns]
-    wrap = [c.title in _WRAPPED for c in columns]
-    for request in visible:
-        main.row([column.value(request, context) for column in columns], formats, wrap)
 
-    history = _Sheet(book, "History", HISTORY_COLUMNS)
-    history.header(sum(len(request.history) for request in visible), "A2")
-    history_formats = [None, DATETIME_FORMAT, None, None, None, None, None]
-    history_wrap = [False, False, False, False, False, False, True]
-    for request in visible:
-        for entry in request.history:
-            values = (request.ref, context.local(entry.at), entry.actor.name, entry.action,
-                      entry.old, entry.new, entry.reason)  # fmt: skip
-            history.row(values, history_formats, history_wrap)
+async def xlsx_from_batches(
+    inspection: Inspection,
+    batches: AsyncIterable[Sequence[InformationRequest]],
+    *,
+    audience: Audience,
+    zone: ZoneInfo,
+    today: date,
+) -> bytes:
+    """`to_xlsx` over requests that come a batch at a time (`RequestLog.batches`): only one
+    batch's answers and history are held at once, not every request's."""
+    workbook = _LogWorkbook(inspection, audience=audience, zone=zone, today=today)
+    async for batch in batches:
+        workbook.add(batch)
+    return workbook.save()
 
-    book.properties.title = f"Information requests: {inspection.service_name}"
-    book.properties.creator = "Inspection bot"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+
+async def export_xlsx(
+    requests: RequestLog, inspection: Inspection, *, audience: Audience = "provider"
+) -> bytes:
+    """The log of `inspection` as a workbook, read from the request log a batch at a time."""
+    if inspection.id is None:
+        raise ValueError("only a stored inspection has a request log")
+    return await xlsx_from_batches(
+        inspection,
+        requests.batches(inspection.id, audience),
+        audience=audience,
+        zone=requests.framework_of(inspection).zone,
+        today=requests.today(inspection),
+    )
 
 
 def to_csv(
@@ -330,10 +385,14 @@ async def publish_log(
     if inspection.channel is None:
         return None
     content = to_xlsx(inspection, requests, audience="provider", zone=zone, today=today)
+    return await directory_upload(directory, inspection.channel, content)
+
+
+async def directory_upload(directory: FileUploader, channel: Channel, content: bytes) -> DriveFile:
+    """The log's workbook into the channel's "Information requests" folder."""
     return await directory.upload(
-        inspection.channel, INFORMATION_REQUESTS_FOLDER, LOG_FILE_NAME, content,
-        content_type=XLSX_TYPE,
-    )  # fmt: skip
+        channel, INFORMATION_REQUESTS_FOLDER, LOG_FILE_NAME, content, content_type=XLSX_TYPE
+    )
 
 
 class LogPublisher:
@@ -387,14 +446,9 @@ class LogPublisher:
     async def publish(self, inspection: Inspection) -> DriveFile | None:
         if inspection.id is None or inspection.channel is None:
             return None
-        everything = await self._requests.all_requests(inspection.id, "provider")
-        uploaded = await publish_log(
-            self._directory,
-            inspection,
-            everything,
-            zone=self._requests.framework_of(inspection).zone,
-            today=self._requests.today(inspection),
-        )
+        # Read and written a batch at a time (the provider view, as publish_log).
+        content = await export_xlsx(self._requests, inspection, audience="provider")
+        uploaded = await directory_upload(self._directory, inspection.channel, content)
         self.last_upload = uploaded
         return uploaded
 
@@ -515,9 +569,11 @@ __all__ = [
     "FileUploader",
     "LogPublisher",
     "columns_for",
+    "export_xlsx",
     "factual_accuracy_grid",
     "publish_factual_accuracy_grid",
     "publish_log",
     "to_csv",
     "to_xlsx",
+    "xlsx_from_batches",
 ]

@@ -24,7 +24,7 @@ import difflib
 import logging
 import random
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -279,6 +279,8 @@ class RequestQuery:
     text: str | None = None  # case-insensitive substring of the request text
     numbers: frozenset[int] | None = None
     limit: int | None = None
+    # A page after the first: only requests numbered above this one (the last one shown).
+    after_number: int | None = None
 
 
 def matches(request: InformationRequest, query: RequestQuery) -> bool:
@@ -294,6 +296,7 @@ def matches(request: InformationRequest, query: RequestQuery) -> bool:
         query.opened_from is None or request.asked_at >= query.opened_from,
         query.opened_to is None or request.asked_at < query.opened_to,
         query.numbers is None or request.number in query.numbers,
+        query.after_number is None or request.number > query.after_number,
         not query.text or query.text.lower() in request.text.lower(),
         query.child_ref is None or query.child_ref.strip().upper() in request.child_refs,
         (query.answered_from is None and query.answered_to is None)
@@ -304,6 +307,21 @@ def matches(request: InformationRequest, query: RequestQuery) -> bool:
         ),
     )
     return all(checks)
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """One page of a list, in number order: `total` requests match in all; `next_after` is
+    the cursor of the next page (the last number shown), None on the last page."""
+
+    requests: tuple[InformationRequest, ...]
+    total: int
+    next_after: int | None
+
+
+# Requests on a page of a list card, and per batch of an export.
+PAGE_SIZE = 25
+EXPORT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -957,6 +975,56 @@ class RequestLog:
             return await self.find(inspection.id, viewer, query)
         found: list[InformationRequest] = await summaries(inspection.id, query or RequestQuery())
         return found  # nothing internal is loaded: the same for every audience
+
+    async def list_page(
+        self,
+        inspection: Inspection,
+        viewer: Person,
+        query: RequestQuery | None = None,
+        *,
+        after: int | None = None,
+        size: int = PAGE_SIZE,
+    ) -> RequestPage:
+        """One page of `list_for`: the requests numbered above `after` (None: the first page),
+        at most `size`, and how many match in all (counted by the database)."""
+        if size < 1:
+            raise ValueError("a page holds at least one request")
+        if after is not None and after < 0:
+            raise RequestRefused("this list's 'more' button is out of date; ask for the list again")
+        base = query or RequestQuery()
+        found = await self.list_for(
+            inspection, viewer, replace(base, after_number=after, limit=size + 1)
+        )
+        assert inspection.id is not None
+        count = getattr(self._repository, "count_matching", None)
+        if count is not None:
+            total = int(await count(inspection.id, replace(base, limit=None)))
+        else:
+            total = len(await self._repository.find(inspection.id, replace(base, limit=None)))
+        shown = tuple(found[:size])
+        more = len(found) > size and bool(shown)
+        return RequestPage(shown, total, shown[-1].number if more else None)
+
+    async def batches(
+        self,
+        inspection_id: int,
+        audience: Audience = "provider",
+        *,
+        size: int = EXPORT_BATCH,
+    ) -> AsyncIterator[list[InformationRequest]]:
+        """Every request with its answers, notes and history, `size` at a time in number
+        order: an export streams them instead of holding every request's history at once."""
+        after: int | None = None
+        while True:
+            found = await self._repository.find(
+                inspection_id, RequestQuery(after_number=after, limit=size)
+            )
+            if not found:
+                return
+            yield [request.for_audience(audience) for request in found]
+            if len(found) < size:
+                return
+            after = found[-1].number
 
     async def open_requests(
         self, inspection_id: int, audience: Audience = "provider"

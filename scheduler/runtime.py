@@ -8,8 +8,9 @@ Jobs:
   retry failed sends;
 - once at start-up, so reminders missed while the bot was down go out straight away.
 
-What is due is computed from stored state on every tick and recorded in the outbox, so nothing
-here holds state that a restart could lose.
+What is due is computed from stored state and recorded in the outbox, so nothing here holds
+state that a restart could lose. A tick plans only the inspections the reminder schedule
+(store/reminder_schedule.py) says are due or changed; the first tick after a start plans all.
 
 Wiring (in the composition root, `app.py`):
 

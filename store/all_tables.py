@@ -9,5 +9,6 @@ import store.checklist_cards
 import store.conversations
 import store.files
 import store.outbox
+import store.reminder_schedule
 import store.requests
 import store.tables  # noqa: F401

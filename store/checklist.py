@@ -37,6 +37,7 @@ from inspection.checklist import (
     Waiver,
 )
 from store.database import Database
+from store.reminder_schedule import mark_changed
 from store.tables import Base
 from store.types import UTCDateTime
 
@@ -194,6 +195,8 @@ class SqlChecklistStore:
         try:
             async with self._db.session() as session:
                 yield session
+                # What is missing decides whether the upload reminders are sent.
+                await mark_changed(session, inspection_id)
         finally:  # after the commit (or a failure: a reload is harmless)
             self._writes[inspection_id] = self._writes.get(inspection_id, 0) + 1
 

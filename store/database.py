@@ -117,6 +117,14 @@ class Database:
             async with self.engine.connect() as connection:
                 yield connection
 
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A connection in one transaction for Core writes (committed on success, rolled back
+        on any error), for the small writes a scheduler tick makes thousands of."""
+        with _outage_is_unavailable():
+            async with self.engine.begin() as connection:
+                yield connection
+
     async def ping(self) -> None:
         """Raises Unavailable unless a trivial query answers."""
         async with self.session() as session:

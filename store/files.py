@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -46,6 +47,8 @@ class DriveItemRow(Base):
     """A file or folder under an inspection's channel folder, as of the last sync."""
 
     __tablename__ = "drive_items"
+    # An incremental sync reads a changed folder's contents by parent.
+    __table_args__ = (Index("ix_drive_items_inspection_parent", "inspection_id", "parent_id"),)
 
     inspection_id: Mapped[int] = mapped_column(
         ForeignKey("inspections.id", ondelete="CASCADE"), primary_key=True
@@ -195,6 +198,39 @@ class SqlFileStore:
         async with self._database.session() as session:
             rows = (await session.execute(query)).all()
         return {row[0]: TrackedItem(*row) for row in rows}
+
+    async def items_with(
+        self, inspection_id: int, item_ids: Iterable[str]
+    ) -> dict[str, TrackedItem]:
+        """The stored items among `item_ids` (an incremental sync reads only these)."""
+        return await self._select(inspection_id, DriveItemRow.item_id, item_ids)
+
+    async def children_of(
+        self, inspection_id: int, parent_ids: Iterable[str]
+    ) -> dict[str, TrackedItem]:
+        """The stored items directly inside these folders."""
+        return await self._select(inspection_id, DriveItemRow.parent_id, parent_ids)
+
+    async def file_count(self, inspection_id: int) -> int:
+        query = select(func.count()).where(
+            DriveItemRow.inspection_id == inspection_id, DriveItemRow.is_folder.is_(False)
+        )
+        async with self._database.reading() as connection:
+            return int((await connection.execute(query)).scalar_one())
+
+    async def _select(
+        self, inspection_id: int, column: Any, values: Iterable[str]
+    ) -> dict[str, TrackedItem]:
+        columns = [getattr(DriveItemRow, name) for name in _ITEM_COLUMNS]
+        found: dict[str, TrackedItem] = {}
+        async with self._database.reading() as connection:
+            for chunk in _chunks(sorted(set(values))):
+                query = select(*columns).where(
+                    DriveItemRow.inspection_id == inspection_id, column.in_(chunk)
+                )
+                for row in await connection.execute(query):
+                    found[row[0]] = TrackedItem(*row)
+        return found
 
     async def save_sync(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -12,10 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from inspection.errors import Conflict, NotFound
 from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
 from store.database import Database
+from store.reminder_schedule import mark_changed
 from store.tables import ActualDateRow, InspectionRow, MemberRow
 
 # How many loaded inspections a repository keeps (issue 7, see `_fresh`).
 KEPT_INSPECTIONS = 1024
+# Ids per IN (...) list.
+_CHUNK = 500
 
 
 class SqlInspectionRepository:
@@ -54,6 +58,7 @@ class SqlInspectionRepository:
             session.add(row)
             await session.flush()
             await _write_children(session, row.id, inspection)
+            await mark_changed(session, row.id)
         return replace(inspection, id=row.id, created_at=now, version=1)
 
     async def get(self, inspection_id: int) -> Inspection:
@@ -64,6 +69,21 @@ class SqlInspectionRepository:
         if not found:
             raise NotFound(f"there is no inspection {inspection_id}")
         return found[0]
+
+    async def many(self, inspection_ids: Sequence[int]) -> list[Inspection]:
+        """These inspections (those that exist), in `list_all`'s order."""
+        found: list[Inspection] = []
+        ids = sorted(set(inspection_ids))
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(InspectionRow.id, InspectionRow.version)
+                .where(InspectionRow.id.in_(ids[start : start + _CHUNK]))
+                .order_by(InspectionRow.onsite_start, InspectionRow.id)
+            )
+            found += await self._fresh(query)
+        if len(ids) > _CHUNK:
+            found.sort(key=lambda i: (i.onsite_start, i.stored_id))
+        return found
 
     async def list_all(self, *, include_closed: bool = False) -> list[Inspection]:
         query = select(InspectionRow).order_by(InspectionRow.onsite_start, InspectionRow.id)
@@ -122,6 +142,8 @@ class SqlInspectionRepository:
                 delete(ActualDateRow).where(ActualDateRow.inspection_id == inspection.id)
             )
             await _write_children(session, inspection.id, inspection)
+            # Dates, members and status are what its reminders are planned from.
+            await mark_changed(session, inspection.id)
         return replace(inspection, version=inspection.version + 1)
 
 

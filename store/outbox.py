@@ -36,6 +36,7 @@ from inspection.improvements import AreaForImprovement
 from inspection.reminder_dispatch import OutboxEntry, OutboxStatus
 from inspection.reminders import ReminderItem, Snooze, recipient_key
 from store.database import Database
+from store.reminder_schedule import ReminderScheduleRow, mark_changed
 from store.tables import Base
 from store.types import UTCDateTime
 
@@ -152,16 +153,15 @@ class SqlOutbox:
             }
             for item in items
         ]
-        async with self._db.session() as session:
+        async with self._db.writing() as connection:
             if not self._db.is_sqlite:
-                await session.execute(
+                await connection.execute(
                     text("SELECT pg_advisory_xact_lock(:cls, :id)"),
                     {"cls": _LOCK_CLASS, "id": inspection_id},
                 )
             # executemany with one cached statement: a multi-row VALUES would be compiled
             # again for every different number of rows.
             # Core statements, not ORM ones: a tick makes thousands of these.
-            connection = await session.connection()
             outbox = _outbox_table()
             columns = outbox.c
             insert = self._insert()(outbox).on_conflict_do_nothing(index_elements=["key"])
@@ -178,14 +178,23 @@ class SqlOutbox:
                     attempts=columns.attempts + 1,
                 )
             )
-            claimed = await session.scalars(
-                select(ReminderOutboxRow.key).where(
-                    ReminderOutboxRow.key.in_(keys),
-                    ReminderOutboxRow.claim_token == token,
-                    ReminderOutboxRow.status == "claimed",
+            claimed = set(
+                (
+                    await connection.execute(
+                        select(columns.key).where(
+                            columns.key.in_(keys),
+                            columns.claim_token == token,
+                            columns.status == "claimed",
+                        )
+                    )
                 )
+                .scalars()
+                .all()
             )
-            return set(claimed.all())
+            if claimed:
+                # Should this instance die mid-send, the claim is abandoned after the lease.
+                await connection.execute(_no_later_than([inspection_id], now + lease))
+            return claimed
 
     async def settled(self, keys: Sequence[str], *, now: datetime, lease: timedelta) -> set[str]:
         found: set[str] = set()
@@ -214,8 +223,7 @@ class SqlOutbox:
         self, keys: Sequence[str], *, token: str, now: datetime, activity_id: str | None
     ) -> None:
         columns = _outbox_table().c
-        async with self._db.session() as session:
-            connection = await session.connection()
+        async with self._db.writing() as connection:
             await connection.execute(
                 update(_outbox_table())
                 .where(columns.key.in_(list(keys)), columns.claim_token == token)
@@ -232,13 +240,17 @@ class SqlOutbox:
         self, keys: Sequence[str], *, token: str, now: datetime, detail: str, retry_at: datetime
     ) -> None:
         columns = _outbox_table().c
-        async with self._db.session() as session:
-            connection = await session.connection()
-            await connection.execute(
+        async with self._db.writing() as connection:
+            result = await connection.execute(
                 update(_outbox_table())
                 .where(columns.key.in_(list(keys)), columns.claim_token == token)
                 .values(status="failed", last_error=detail[:1000], next_attempt_at=retry_at)
+                .returning(columns.inspection_id)
             )
+            # The retry is planned in the same transaction as the failure.
+            inspection_ids = sorted(set(result.scalars().all()))
+            if inspection_ids:
+                await connection.execute(_no_later_than(inspection_ids, retry_at))
 
     async def failures(self, inspection_id: int) -> list[OutboxEntry]:
         query = (
@@ -272,6 +284,34 @@ class SqlOutbox:
             rows = (await session.scalars(query)).all()
             return [Snooze(row.inspection_id, row.series, row.until) for row in rows]
 
+    async def pending(
+        self, inspection_ids: Sequence[int], *, now: datetime, lease: timedelta
+    ) -> dict[int, datetime]:
+        found: dict[int, datetime] = {}
+        ids = sorted(set(inspection_ids))
+        columns = _outbox_table().c
+        async with self._db.reading() as connection:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                retries = select(columns.inspection_id, columns.next_attempt_at).where(
+                    columns.inspection_id.in_(chunk),
+                    columns.status == "failed",
+                    columns.next_attempt_at > now,
+                )
+                abandoned = select(columns.inspection_id, columns.claimed_at).where(
+                    columns.inspection_id.in_(chunk),
+                    columns.status == "claimed",
+                    columns.claimed_at >= now - lease,
+                )
+                for inspection_id, at in (await connection.execute(retries)).all():
+                    if inspection_id not in found or at < found[inspection_id]:
+                        found[inspection_id] = at
+                for inspection_id, claimed_at in (await connection.execute(abandoned)).all():
+                    at = claimed_at + lease
+                    if inspection_id not in found or at < found[inspection_id]:
+                        found[inspection_id] = at
+        return found
+
     async def snooze(self, snooze: Snooze, *, by: str, now: datetime) -> None:
         values = {
             "inspection_id": snooze.inspection_id,
@@ -288,6 +328,22 @@ class SqlOutbox:
                     set_={"until": snooze.until, "snoozed_by": by, "created_at": now},
                 )
             )
+            await mark_changed(session, snooze.inspection_id)
+
+
+def _no_later_than(inspection_ids: Sequence[int], moment: datetime) -> Any:
+    """Bring these inspections' next planning forward to `moment` (never later; a row with
+    no moment gets this one)."""
+    schedule = cast(Table, ReminderScheduleRow.__table__)
+    columns = schedule.c
+    return (
+        update(schedule)
+        .where(
+            columns.inspection_id.in_(list(inspection_ids)),
+            or_(columns.next_check_at.is_(None), columns.next_check_at > moment),
+        )
+        .values(next_check_at=moment)
+    )
 
 
 def _area(row: AreaForImprovementRow) -> AreaForImprovement:
@@ -342,6 +398,7 @@ class SqlImprovementRepository:
                     )
                     session.add(row)
                     await session.flush()
+                    await mark_changed(session, area.inspection_id)
                     return _area(row)
             except Exception as exc:  # a concurrent add took the number: take the next one
                 if "unique" not in str(exc).lower():
@@ -379,4 +436,5 @@ class SqlImprovementRepository:
             row.standard = area.standard
             row.completed_on = area.completed_on
             row.progress = area.progress
+            await mark_changed(session, row.inspection_id)
         return replace(area)

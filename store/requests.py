@@ -51,6 +51,7 @@ from inspection.requests import (
     format_ref,
 )
 from store.database import Database
+from store.reminder_schedule import mark_changed
 from store.tables import Base, InspectionRow
 from store.types import UTCDateTime
 
@@ -210,6 +211,7 @@ class SqlRequestRepository:
                 for entry in request.history:
                     session.add(_history_row(row.id, entry))
                 await session.flush()
+                await mark_changed(session, request.inspection_id)
                 return (
                     await _load(
                         session, select(RequestRow.__table__).where(RequestRow.id == row.id)
@@ -277,6 +279,14 @@ class SqlRequestRepository:
             waiting, overdue = (await connection.execute(query)).one()
         return int(waiting or 0), int(overdue or 0)
 
+    async def count_matching(self, inspection_id: int, query: RequestQuery) -> int:
+        """How many requests `query` selects (its limit aside): one COUNT, nothing loaded."""
+        counted = select(func.count()).where(
+            RequestRow.inspection_id == inspection_id, *_conditions(query)
+        )
+        async with self._db.reading() as connection:
+            return int((await connection.execute(counted)).scalar_one())
+
     async def find_summaries(
         self, inspection_id: int, query: RequestQuery
     ) -> list[InformationRequest]:
@@ -322,6 +332,8 @@ class SqlRequestRepository:
                 )
             await _write_new_children(session, request)
             await session.flush()
+            # An answer, a new due date, a closing: what its reminders are planned from.
+            await mark_changed(session, request.inspection_id)
             return (
                 await _load(
                     session, select(RequestRow.__table__).where(RequestRow.id == request.id)
@@ -455,6 +467,8 @@ def _conditions(query: RequestQuery) -> list[ColumnElement[bool]]:
         conditions.append(RequestRow.asked_at < query.opened_to)
     if query.numbers is not None:
         conditions.append(RequestRow.number.in_(sorted(query.numbers)))
+    if query.after_number is not None:
+        conditions.append(RequestRow.number > query.after_number)
     if query.text:
         pattern = "%" + _escape_like(query.text.lower()) + "%"
         conditions.append(func.lower(RequestRow.text).like(pattern, escape="\\"))

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.cards import Json, card, facts, submit, text, title
-from inspection.requests import InformationRequest, Precheck, RequestStatus
+from inspection.requests import InformationRequest, Precheck, RequestPage, RequestStatus
 
 MAX_LIST = 40
 # The buttons' action names (each handled in this feature's handlers.py).
@@ -25,6 +25,7 @@ LOG_CONFIRMED_ACTION = "request_log_confirmed"
 LOG_CANCELLED_ACTION = "request_log_cancelled"
 ANSWER_CONFIRMED_ACTION = "request_answer_confirmed"
 NOTE_CONFIRMED_ACTION = "request_note_confirmed"
+MORE_ACTION = "requests_more"
 # Who will see a request card, so it offers only the buttons they may press: inspectors close,
 # follow up and withdraw (7.3); the link officer and director mark answered; an observer only
 # reads. "everyone" is a channel or group chat (a mixed audience): both sides' main buttons,
@@ -174,6 +175,42 @@ def list_card(
             )
         )
     return card(body)
+
+
+def page_card(
+    heading: str,
+    page: RequestPage,
+    *,
+    today: date,
+    empty: str,
+    more: dict[str, Any] | None = None,
+) -> Json:
+    """A list's first (or next) page, in number order, with how many there are in all and a
+    "More" button while pages remain. The button sends `requests_more` with `more` (what the
+    handler needs to ask for the same list again, e.g. which list) and `after`, the cursor:
+    the handler calls `RequestLog.list_page(inspection, viewer, query, after=after)`."""
+    body: list[Json] = [title(heading)]
+    if not page.requests:
+        body.append(text(empty, subtle=True))
+    for request in page.requests:
+        overdue = request.is_overdue(today)
+        body.append(
+            {
+                "type": "TextBlock",
+                "text": f"**{request.ref}** · {_status_line(request, today)}",
+                "wrap": True,
+                "color": "Attention" if overdue else "Default",
+                "spacing": "Medium",
+            }
+        )
+        body.append(text(_short(request.text), subtle=True))
+    if page.requests:
+        first, last = page.requests[0].ref, page.requests[-1].ref
+        body.append(text(f"{first} to {last} of {page.total} in all.", subtle=True))
+    actions: list[Json] = []
+    if page.next_after is not None:
+        actions.append(submit("More", MORE_ACTION, after=page.next_after, **(more or {})))
+    return card(body, actions or None)
 
 
 def confirm_card(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.features.information_requests.views import person
 from bot.router import Reply, Routes, Turn
 from bot.services import Services
 from inspection.directory import INFORMATION_REQUESTS_FOLDER
@@ -11,8 +12,8 @@ from inspection.model import INSPECTOR_ROLES, Role
 from inspection.request_export import (
     LOG_FILE_NAME,
     XLSX_TYPE,
+    export_xlsx,
     publish_factual_accuracy_grid,
-    to_xlsx,
 )
 
 MEMBERS = frozenset(Role)
@@ -30,24 +31,22 @@ async def export_log(turn: Turn, services: Services) -> Reply:
     """`export requests`: the provider's view of the whole log, uploaded as Excel."""
     inspection = turn.require_inspection()
     service = services.requests
-    everything = await service.all_requests(turn.inspection_id, "provider")
+    # Counted by the database; the workbook is written a batch of requests at a time.
+    total = (await service.list_page(inspection, person(turn), size=1)).total
     if services.directory is None or inspection.channel is None:
         return Reply(
-            text=f"{len(everything)} request(s) logged. I can't put the Excel file in the "
+            text=f"{total} request(s) logged. I can't put the Excel file in the "
             "channel's Files here (Microsoft Graph is not set up); an administrator can run "
             f"`inspection-bot requests export --inspection {turn.inspection_id} --xlsx FILE`."
         )
-    content = to_xlsx(
-        inspection, everything, audience="provider",
-        zone=service.framework_of(inspection).zone, today=service.today(inspection),
-    )  # fmt: skip
+    content = await export_xlsx(service, inspection, audience="provider")
     uploaded = await services.directory.upload(
         inspection.channel, INFORMATION_REQUESTS_FOLDER, LOG_FILE_NAME, content,
         content_type=XLSX_TYPE,
     )  # fmt: skip
     link = f"[{LOG_FILE_NAME}]({uploaded.web_url})" if uploaded.web_url else LOG_FILE_NAME
     return Reply(
-        text=f"The information request log ({len(everything)} request(s)) is in the "
+        text=f"The information request log ({total} request(s)) is in the "
         f'channel\'s "{INFORMATION_REQUESTS_FOLDER}" folder: {link}'
     )
 

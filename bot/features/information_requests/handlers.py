@@ -40,9 +40,11 @@ from bot.features.information_requests.cards import (
     ANSWERED_ACTION,
     LOG_CANCELLED_ACTION,
     LOG_CONFIRMED_ACTION,
+    MORE_ACTION,
     SHOW_ACTION,
     confirm_card,
     list_card,
+    page_card,
     request_card,
 )
 from bot.features.information_requests.dialogs import ANSWER_DIALOG_ACTION
@@ -210,12 +212,38 @@ async def list_requests(turn: Turn, services: Services) -> Reply:
     today = service.today(inspection)
     words = " ".join(turn.args.lower().split())
     query, heading, empty = query_for(words, today, turn)
-    # A list shows each request's own fields: loaded without answers or history.
-    found = await service.list_for(inspection, person(turn), query)
     if words.startswith("overdue"):
+        # Overdue is judged per request in the inspection's time zone, after the query; the
+        # overdue ones are few.
+        found = await service.list_for(inspection, person(turn), query)
         found = [r for r in found if r.is_overdue(today)]
-    text = f"{len(found)} {heading.lower()} for {inspection.service_name}."
-    return Reply(text=text, card=list_card(heading, found, today=today, empty=empty))
+        text = f"{len(found)} {heading.lower()} for {inspection.service_name}."
+        return Reply(text=text, card=list_card(heading, found, today=today, empty=empty))
+    # A page at a time, counted by the database; each request's own fields only.
+    page = await service.list_page(inspection, person(turn), query)
+    text = f"{page.total} {heading.lower()} for {inspection.service_name}."
+    more = {"list": words, "inspection_id": inspection.stored_id}
+    return Reply(text=text, card=page_card(heading, page, today=today, empty=empty, more=more))
+
+
+@routes.action(MORE_ACTION, needs_inspection=True)
+async def more_requests(turn: Turn, services: Services) -> Reply:
+    """The "More" button of a list: the next page of the same list, as a new card."""
+    inspection = turn.require_inspection()
+    if turn.data_int("inspection_id") != inspection.id:
+        raise InvalidCardData("inspection_id")
+    words = (turn.data or {}).get("list", "")
+    if not isinstance(words, str) or len(words) > 200 or words.startswith("overdue"):
+        raise InvalidCardData("list")
+    service = services.requests
+    today = service.today(inspection)
+    query, heading, empty = query_for(words, today, turn)
+    page = await service.list_page(inspection, person(turn), query, after=turn.data_int("after"))
+    more = {"list": words, "inspection_id": inspection.stored_id}
+    return Reply(
+        text=f"More of the {heading.lower()}.",
+        card=page_card(heading, page, today=today, empty=empty, more=more),
+    )
 
 
 @routes.command(

@@ -1,7 +1,7 @@
 """graph subscriptions: what each was made with, and leases so several instances act once
 
 Revision ID: 0065
-Revises: 0050
+Revises: 0060
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0065'
-down_revision: str | Sequence[str] | None = '0050'
+down_revision: str | Sequence[str] | None = '0060'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
