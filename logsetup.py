@@ -104,7 +104,7 @@ _secrets: list[str] = []
 # --- context ------------------------------------------------------------------------------------
 def new_request_id() -> str:
     """16 hex digits to tie log lines together: unique enough, not a secret, so no system
-    call for randomness on every request (issue 7 profile: uuid4 was 1.5 % of a turn)."""
+    call for randomness on every request (profiled: uuid4 was 1.5 % of a turn)."""
     return f"{random.getrandbits(64):016x}"
 
 

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     # Local closure days on top of bank holidays, e.g. "2024-12-24,2024-12-31".
     extra_closures: tuple[date, ...] = Field(default=(), alias="EXTRA_CLOSURE_DAYS")
 
-    # --- Reminders and the scheduler (issue 6, scheduler/) ------------------------------------
+    # --- Reminders and the scheduler (scheduler/) ------------------------------------
     scheduler_enabled: bool = Field(default=True, alias="SCHEDULER_ENABLED")
     # How often the scheduler also looks for missed and failed reminders, in minutes (it runs
     # at each framework's reminder and Keep in Touch times as well).
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         default="MultiTenant", alias="MicrosoftAppType"
     )
 
-    # --- Teams bot (issue 9) --------------------------------------------------------------
+    # --- Teams bot --------------------------------------------------------------
     # Largest activity accepted on /api/messages (Teams messages are at most about 100 KB).
     bot_max_request_bytes: int = Field(
         default=512_000, ge=16_000, le=10_000_000, alias="BOT_MAX_REQUEST_BYTES"
@@ -71,7 +71,7 @@ class Settings(BaseSettings):
         default=10.0, ge=0, le=120, alias="SHUTDOWN_GRACE_SECONDS"
     )
 
-    # --- Microsoft Graph (issue 3, graph/) ---------------------------------------------------
+    # --- Microsoft Graph (graph/) ---------------------------------------------------
     # Any Graph-compatible server; a loopback URL (the emulator) uses a dummy token.
     graph_base_url: str = Field(default="https://graph.microsoft.com/v1.0", alias="GRAPH_BASE_URL")
     # auto: static token on loopback, else certificate, client secret, or managed identity.
@@ -112,18 +112,18 @@ class Settings(BaseSettings):
         default=Path("./local/graph-files"), alias="GRAPH_EMULATOR_FOLDER"
     )
 
-    # --- Checklist intake: files in the channel reach the checklist (issues 3, 4, 9) ----------
+    # --- Checklist intake: files in the channel reach the checklist ----------
     # How often each open inspection's channel Files are synced when change notifications are
     # off or quiet (the local Graph emulator is polled every 30 seconds instead).
     file_sync_minutes: float = Field(default=5.0, gt=0, le=1440, alias="FILE_SYNC_MINUTES")
 
-    # --- Operations: logs and metrics (issue 7) -----------------------------------------------
+    # --- Operations: logs and metrics -----------------------------------------------
     # "json": one JSON object per line (production); "text": readable lines (local runs).
     log_format: Literal["json", "text"] = Field(default="json", alias="LOG_FORMAT")
     # When set, GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>".
     metrics_token: str = Field(default="", alias="METRICS_TOKEN", repr=False)
 
-    # --- Load (issue 7) -------------------------------------------------------------------------
+    # --- Load -------------------------------------------------------------------------
     # Draw a small timeline picture at start-up (in the background) so the first `timeline`
     # answers sooner; off by default: it loads matplotlib (~25 MB) into every process, which
     # otherwise happens on the first timeline picture (drawn off the event loop either way).

@@ -111,7 +111,7 @@ def _build(
     from store.inspections import SqlInspectionRepository
     from store.outbox import SqlImprovementRepository, SqlOutbox
     from store.reminder_schedule import SqlReminderSchedule
-    from store.requests import SqlRequestRepository
+    from store.request_log import SqlRequestRepository
 
     database = Database(settings.database_url)
     extra_frameworks = (settings.frameworks_dir,) if settings.frameworks_dir else ()

@@ -72,7 +72,7 @@ def serve(port: int) -> None:
 
 
 if __name__ == "__main__":
-    # bench/ itself must not be on the path: bench/requests.py would shadow `requests`.
+    # bench/ itself must not be on the path: bench/request_log.py would shadow `requests`.
     here = Path(__file__).resolve().parent
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():

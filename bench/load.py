@@ -59,7 +59,7 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = str(Path(__file__).resolve())
-# bench/ itself must not be on the path: bench/requests.py would shadow the `requests` package.
+# bench/ itself must not be on the path: bench/request_log.py would shadow the `requests` package.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
@@ -131,7 +131,7 @@ async def seed(url: str) -> Seeded:
     from store.checklist import ChecklistFileRow
     from store.database import Database
     from store.inspections import SqlInspectionRepository
-    from store.requests import RequestCounterRow, RequestRow
+    from store.request_log import RequestCounterRow, RequestRow
 
     started = time.perf_counter()
     database = Database(url)

@@ -35,7 +35,7 @@ from store.database import Database
 from store.inspections import SqlInspectionRepository
 from store.outbox import SqlImprovementRepository, SqlOutbox
 from store.reminder_schedule import SqlReminderSchedule
-from store.requests import RequestRow
+from store.request_log import RequestRow
 
 JCC = "jcc-children-social-care"
 # The tick runs at 09:05 BST on Tuesday 21 April 2026.

@@ -279,7 +279,7 @@ def build_adapter(
     return adapter, authentication
 
 
-# --- Bad tokens are a 401, not a 500 (issue 7) -----------------------------------------------
+# --- Bad tokens are a 401, not a 500 -----------------------------------------------
 async def refuse_bad_tokens(authenticating: Awaitable[T]) -> T:
     """botframework-connector raises a bare `Exception` or a PyJWT error for an expired,
     forged, unsigned (`alg: none`) or wrongly endorsed token, and only `PermissionError` for

@@ -1,4 +1,4 @@
-"""Input limits on an incoming activity, checked before it reaches botbuilder (issue 7).
+"""Input limits on an incoming activity, checked before it reaches botbuilder.
 
 The body size is limited by `BOT_MAX_REQUEST_BYTES` in bot/web.py and the length of a typed
 command by the router; these are the shapes no Teams client sends but a forged request could:

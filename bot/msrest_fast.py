@@ -373,7 +373,7 @@ def _send_over_aiohttp(client: Any, sessions: SharedSession) -> bool:
 class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
     """msrest's serializer, except that a plain JSON value in an `object` field (an Adaptive
     Card's content, channel data) is passed through as it is instead of being rebuilt value by
-    value: msrest's generic walk was most of the cost of sending a card (issue 7 profile). The
+    value: msrest's generic walk was most of the cost of sending a card (profiled). The
     result is the same: msrest maps every str, int, float, bool, None, list and dict of those
     to an equal value. Anything else (dates, enums, models) still goes through msrest."""
 
@@ -386,7 +386,7 @@ class _PlainJsonSerializer(Serializer):  # type: ignore[misc]
         """A request body. A model of exactly the declared type, made of models, is written
         directly from its attribute map (below); anything else, or any doubt, goes through
         msrest's `body`, which first rebuilds the model and then walks it calling its key
-        transformer and serializer for every attribute, the unset ones included (issue 7: it
+        transformer and serializer for every attribute, the unset ones included (it
         was most of the cost of sending a reply)."""
         if (
             not kwargs

@@ -121,7 +121,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         # instance (or by hand) comes back without a restart.
         fresh = not force and cached is not None and now - cached.saved_at < RESAVE_SECONDS
         if fresh and cached is not None and cached.key == key:
-            return  # the same inputs make the same reference: not even built (issue 7)
+            return  # the same inputs make the same reference: not even built
         ref = conversation_ref(activity)
         if ref is None:
             return

@@ -69,7 +69,7 @@ def messages_handler(
     max_turns: int = 0,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """`max_turns`: at most that many turns run at once, the rest wait in arrival order (0: no
-    limit). Issue 7: under overload the queue then forms here, fairly, instead of inside turns
+    limit). Under overload the queue then forms here, fairly, instead of inside turns
     that hold database connections."""
     running = background if background is not None else BackgroundTurns()
     gate = asyncio.Semaphore(max_turns) if max_turns > 0 else None

@@ -325,7 +325,7 @@ async def _seed_requests(
 ) -> None:
     """Five requests (7.3), logged and answered on the days they would have been."""
     from store.inspections import SqlInspectionRepository
-    from store.requests import SqlRequestRepository
+    from store.request_log import SqlRequestRepository
 
     framework = registry.get(inspection.framework)
     calendar = framework.calendar_for()
@@ -415,7 +415,7 @@ async def _summary(
     created: bool,
 ) -> DemoResult:
     from store.inspections import SqlInspectionRepository
-    from store.requests import SqlRequestRepository
+    from store.request_log import SqlRequestRepository
 
     assert inspection.id is not None
     state = await checklist.state(inspection)

@@ -34,7 +34,7 @@ class DemoFile:
 def _docx(
     title: str, sections: Sequence[tuple[str, int]], table: Sequence[Sequence[Any]] = ()
 ) -> bytes:
-    import docx  # imported here: the server imports this module but never draws these (issue 7)
+    import docx  # imported here: the server imports this module but never draws these
 
     document = docx.Document()
     document.add_heading(title, level=0)

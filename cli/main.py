@@ -15,7 +15,7 @@ from cli import (
     inspections,
     purge,
     reminders,
-    requests,
+    request_log,
     serve,
     timeline,
 )
@@ -27,7 +27,7 @@ COMMAND_MODULES = [
     serve,
     documents,
     purge,
-    requests,
+    request_log,
     app_package,
     reminders,
     graph,  # setup-channel, sync-files

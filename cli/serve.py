@@ -34,7 +34,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     local.add_argument(
         "--data", type=Path, default=LOCAL_DATA_DIR, help="folder for the database and files"
     )
-    local_run.add_arguments(local)  # --demo, the Teams emulator (issue 8)
+    local_run.add_arguments(local)  # --demo, the Teams emulator
     local.set_defaults(handler=_local)
 
 
@@ -68,7 +68,7 @@ def _local(args: argparse.Namespace) -> int:
         )
         files_at = (data / "graph-files").resolve()
         files_at.mkdir(parents=True, exist_ok=True)
-        extras = local_run.prepare(args, data)  # demo, Teams emulator (issue 8)
+        extras = local_run.prepare(args, data)  # demo, Teams emulator
         if args.setup_only:
             sys.stdout.write("Set-up done (--setup-only): the bot was not started.\n")
             return 0

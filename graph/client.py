@@ -191,7 +191,7 @@ def build_client(config: GraphConfig, credential: Any | None = None) -> GraphSer
     http_client = GraphClientFactory.create_with_default_middleware(
         options={RetryHandlerOption.get_key(): retry}
     )
-    http_client.event_hooks["response"].append(count_graph_response)  # /metrics (issue 7)
+    http_client.event_hooks["response"].append(count_graph_response)  # /metrics
     adapter = GraphRequestAdapter(auth, client=http_client)
     # Set on the adapter, not the httpx client, which would add a trailing slash (graph-notes).
     adapter.base_url = config.base_url.rstrip("/")

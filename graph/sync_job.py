@@ -1,7 +1,7 @@
 """The polling job's one step: a delta sync of an inspection's channel files, then listeners.
 
 Kept apart from `graph.notifications` so that the scheduler can poll without importing
-msgraph (about 35 MB) when Graph is not configured (issue 7: memory).
+msgraph (about 35 MB) when Graph is not configured (memory).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class CalendarSpec:
 @lru_cache(maxsize=64)
 def _country_holidays(country: str, subdivision: str | None) -> holidays_lib.HolidayBase:
     """One holiday table per jurisdiction, shared by every calendar: building it was a tenth
-    of a `status` turn, once per calendar (issue 7). It fills in years as they are asked for;
+    of a `status` turn, once per calendar. It fills in years as they are asked for;
     a failure (unknown country) is not cached."""
     return holidays_lib.country_holidays(country, subdiv=subdivision, years=())
 

@@ -171,7 +171,7 @@ class InspectionChecklist:
 
         Read on every `status` and "what's outstanding?", written minutes apart (syncs,
         mappings, waivers), so the state is kept per inspection when the store gives a change
-        token (issue 7: rebuilding it from every file was 17 % of a turn). The token changes
+        token (rebuilding it from every file was 17 % of a turn). The token changes
         with every write made through this process's store, so those are seen at once; writes
         made by another process (a second instance, the CLI) are seen within
         `STATE_CACHE_SECONDS`, the trade-off for not asking the database on every read.

@@ -4,7 +4,7 @@ grid (Appendix 4).
 7.3: "All requests for information will be contained in one list so the provider and the
 Inspection Team are clear about what information has been sought, and what the response was to
 each query." The list lives in the channel's "Information requests" folder, so the copy there is
-always the provider view: inspectors-only notes never go into it (9.7 and issue 5).
+always the provider view: inspectors-only notes never go into it (9.7).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 
 # openpyxl (with numpy, Pillow and lxml when installed: ~35 MB) is imported when a workbook
-# is first made, not when the bot starts (issue 7: peak RSS).
+# is first made, not when the bot starts (peak RSS).
 @functools.cache
 def _styles() -> tuple[Any, Any, Any]:
     """(header fill, header font, wrapped text): shared by every sheet."""

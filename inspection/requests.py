@@ -342,7 +342,7 @@ class NewRequest:
 
 
 class RequestRepository(Protocol):
-    """Persistence of the request log (implemented in store/requests.py)."""
+    """Persistence of the request log (implemented in store/request_log.py)."""
 
     async def add(self, request: NewRequest) -> InformationRequest:
         """Store a new request with the next number for its inspection.
@@ -952,7 +952,7 @@ class RequestLog:
     async def waiting_counts(self, inspection_id: int, today: date) -> tuple[int, int]:
         """(waiting, overdue as of `today`) for a summary such as `status`.
 
-        Counted by the database when the repository can (issue 7: no request is loaded for a
+        Counted by the database when the repository can (no request is loaded for a
         count); otherwise from the waiting requests."""
         count = getattr(self._repository, "count_waiting", None)
         if count is not None:
@@ -966,7 +966,7 @@ class RequestLog:
     ) -> list[InformationRequest]:
         """`find` for a list of requests, for an inspection already loaded: each request's own
         fields (number, status, due date, text, assignee) without answers, follow-ups, notes,
-        history or case references when the repository can load just those (issue 7)."""
+        history or case references when the repository can load just those."""
         if inspection.id is None:
             raise NotFound("this inspection has not been stored yet")
         self._require(inspection, viewer, READ_ROLES, "see")

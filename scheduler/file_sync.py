@@ -1,4 +1,4 @@
-"""Polling the inspection channels' Files: the fallback for Graph change notifications (issue 3).
+"""Polling the inspection channels' Files: the fallback for Graph change notifications.
 
 Every few minutes, for each open inspection whose channel Files are set up, run one delta sync
 (`graph.sync_job.sync_inspection_files`) and hand it to the listeners (the checklist). An

@@ -105,7 +105,7 @@ class ReminderScheduler:
                 log.exception("reminder tick failed")
                 return None
             self.last_report, self.last_error = report, None
-            count_reminders(report)  # /metrics (issue 7)
+            count_reminders(report)  # /metrics
             if report.messages_sent or report.messages_failed or report.errors:
                 log.info(
                     "reminders: %d message(s) sent (%d item(s)), %d failed, %d already claimed",

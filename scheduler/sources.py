@@ -18,7 +18,7 @@ from inspection.requests import (
     format_ref,
 )
 from store.database import Database
-from store.requests import ANSWER, RequestChildRefRow, RequestEntryRow, RequestRow
+from store.request_log import ANSWER, RequestChildRefRow, RequestEntryRow, RequestRow
 
 SUMMARY_CHARS = 140
 # Inspections per query when reading every inspection's requests at once.

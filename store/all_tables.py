@@ -10,5 +10,5 @@ import store.conversations
 import store.files
 import store.outbox
 import store.reminder_schedule
-import store.requests
+import store.request_log
 import store.tables  # noqa: F401

@@ -177,7 +177,7 @@ def _assessment(row: Any) -> FileAssessment:
 
 # Per database, per inspection: how many checklist writes this process has made. Every
 # SqlChecklistStore on the same Database shares it, so a state kept by one is dropped after a
-# write through another (issue 7: `InspectionChecklist.state` keeps the state between writes).
+# write through another (`InspectionChecklist.state` keeps the state between writes).
 _WRITES: weakref.WeakKeyDictionary[Database, dict[int, int]] = weakref.WeakKeyDictionary()
 
 
@@ -203,7 +203,7 @@ class SqlChecklistStore:
     async def load(self, inspection_id: int) -> ChecklistRecords:
         records = ChecklistRecords()
         async with self._db.session() as session:
-            # Plain rows, not ORM objects: an inspection has hundreds of files (issue 7).
+            # Plain rows, not ORM objects: an inspection has hundreds of files.
             for row in await session.execute(
                 select(ChecklistFileRow.__table__)
                 .where(ChecklistFileRow.inspection_id == inspection_id)

@@ -75,7 +75,7 @@ class Database:
                 # Each connection is a thread (aiosqlite) with its own page cache. A turn
                 # holds one only while a query runs, and at most MAX_CONCURRENT_TURNS (16)
                 # turns run at once, so 6 + 6 serve 50 concurrent users without a time-out
-                # (issue 7; before the turn gate, 5 + 10 timed out) and in less memory than
+                # (before the turn gate, 5 + 10 timed out) and in less memory than
                 # 10 + 10 (8 MB at the benchmark's peak). WAL: readers never wait for the one
                 # writer, and a read-only session never takes the write lock (pysqlite
                 # begins a transaction only before a write).
@@ -110,7 +110,7 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for read-only Core queries, the ones every turn makes (issue 7: an ORM
+        """A connection for read-only Core queries, the ones every turn makes (an ORM
         session costs more than the query); rows come back as plain rows, nothing is written.
         Outages become `Unavailable`, as with `session`."""
         with _outage_is_unavailable():
@@ -158,6 +158,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     # 512 KiB of page cache per connection instead of SQLite's 2 MiB: the connections share
-    # the operating system's file cache anyway (issue 7: peak RSS under load, 10 MB less).
+    # the operating system's file cache anyway (peak RSS under load, 10 MB less).
     cursor.execute("PRAGMA cache_size=-512")
     cursor.close()

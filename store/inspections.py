@@ -16,7 +16,7 @@ from store.database import Database
 from store.reminder_schedule import mark_changed
 from store.tables import ActualDateRow, InspectionRow, MemberRow
 
-# How many loaded inspections a repository keeps (issue 7, see `_fresh`).
+# How many loaded inspections a repository keeps (see `_fresh`).
 KEPT_INSPECTIONS = 1024
 # Ids per IN (...) list.
 _CHUNK = 500
@@ -28,7 +28,7 @@ class SqlInspectionRepository:
         # id -> the inspection as loaded, with its members and actual dates. Every update
         # bumps `version` in the same transaction as the members and dates, so a kept one is
         # served only when a one-row query finds the same version: never stale, and one small
-        # query per turn instead of three (issue 7: loading it was 12 % of a turn).
+        # query per turn instead of three (loading it was 12 % of a turn).
         self._kept: dict[int, Inspection] = {}
 
     async def _fresh(self, query: Any) -> list[Inspection]:

@@ -1,4 +1,4 @@
-"""Reading uploaded documents and checking them against the checklist (issue 4).
+"""Reading uploaded documents and checking them against the checklist.
 
 `content` reads PDF, DOCX, XLSX and CSV within size limits; `checks` holds the content checks
 a rule file names; `matching` decides which checklist item a file is; `assessment` puts these

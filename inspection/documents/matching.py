@@ -1,6 +1,6 @@
 """Which checklist item a file is, from its folder, its name and its content.
 
-Evidence has a confidence and a reason in words. Strongest first (issue 4): the folder it was
+Evidence has a confidence and a reason in words. Strongest first: the folder it was
 uploaded to, then its name (synonyms and abbreviations people really use), then its content
 (sheet names, headings, column headers). An explicit mapping by a person beats all of these and
 is applied by the checklist service, not here. When two items are about as likely, the result

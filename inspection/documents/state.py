@@ -123,7 +123,7 @@ class ChecklistState:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI contract of issue 4 (`check-documents --json`)."""
+        """The CLI contract (`check-documents --json`)."""
         return {
             "items": [
                 {

@@ -18,7 +18,7 @@ from inspection.frameworks import builtin_frameworks
 from inspection.requests import Person, RequestLog
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 LEAD = Person("aad-lead", "Lead Inspector A")
 LINK = Person("aad-link", "Link Officer C")

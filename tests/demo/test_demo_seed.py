@@ -27,7 +27,7 @@ from inspection.requests import RequestLog
 from store.checklist import SqlChecklistStore
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 # A Wednesday in term time, and a Monday after a Jersey bank holiday weekend.
 WEDNESDAY = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from inspection.clock import FixedClock
 from inspection.requests import RequestLog, RequestStatus
 from tests.dialogs.conftest import Apps
-from tests.fakes.requests import FakeDirectory
+from tests.fakes.request_log import FakeDirectory
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, OUTSIDER, BotHarness, content
 
 PDF = b"%PDF-1.4 synthetic minutes for CR-104233\n%%EOF\n"

@@ -17,7 +17,7 @@ from bot.features.information_requests.dialogs import DIALOG_ID, AnswerRequestDi
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.requests import RequestLog
-from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
+from tests.fakes.request_log import FakeInspectionRepository, FakeRequestRepository
 from tests.inspection.test_requests import DIRECTOR, INSPECTION, LEAD, LINK, OUTSIDER
 
 FILE_TYPE = "application/vnd.microsoft.teams.file.download.info"

@@ -16,7 +16,7 @@ from dialogs.storage import StateConflict
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.requests import RequestLog
-from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
+from tests.fakes.request_log import FakeInspectionRepository, FakeRequestRepository
 from tests.inspection.test_requests import INSPECTION
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

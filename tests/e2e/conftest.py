@@ -64,7 +64,7 @@ async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
 @pytest.fixture
 async def graph_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
     """The bot with a FakeDirectory as Microsoft Graph (`graph_bot.services.directory`)."""
-    from tests.fakes.requests import FakeDirectory
+    from tests.fakes.request_log import FakeDirectory
 
     async with running_bot(tmp_path, clock, FakeDirectory()) as harness:
         yield harness

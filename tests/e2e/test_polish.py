@@ -22,7 +22,7 @@ from inspection.errors import Unavailable
 from inspection.request_export import FACTUAL_ACCURACY_FOLDER, GRID_FILE_NAME
 from inspection.requests import Person
 from settings import load_settings
-from tests.fakes.requests import FakeDirectory
+from tests.fakes.request_log import FakeDirectory
 from tests.fakes.teams import CHANNEL_ID, DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
 
 

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.request_export import LOG_FILE_NAME, LogPublisher
 from inspection.requests import RequestLog, RequestStatus
-from tests.fakes.requests import FakeDirectory
+from tests.fakes.request_log import FakeDirectory
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness
 from tests.payloads import load
 

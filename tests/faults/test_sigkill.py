@@ -32,7 +32,7 @@ import store.all_tables  # noqa: F401
 from inspection.model import Channel, Inspection, InspectionStatus, Role
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import RequestChildRefRow, RequestCounterRow, RequestHistoryRow, RequestRow
+from store.request_log import RequestChildRefRow, RequestCounterRow, RequestHistoryRow, RequestRow
 from store.tables import Base
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.fakes.connector import FakeConnector

@@ -22,7 +22,7 @@ from inspection.requests import (
     RequestLog,
     normalise_case_ref,
 )
-from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
+from tests.fakes.request_log import FakeInspectionRepository, FakeRequestRepository
 from tests.inspection.test_requests import INSPECTION, LEAD, LINK
 
 NAME = "Kacper Wiśniewski"

@@ -29,7 +29,7 @@ from inspection.requests import (
     parse_ref,
     similarity,
 )
-from tests.fakes.requests import FakeInspectionRepository, FakeRequestRepository
+from tests.fakes.request_log import FakeInspectionRepository, FakeRequestRepository
 
 LEAD = Person("aad-lead", "Lead Inspector A")
 INSPECTOR = Person("aad-insp", "Inspector B")

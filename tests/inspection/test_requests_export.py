@@ -29,7 +29,7 @@ from inspection.request_export import (
     to_xlsx,
 )
 from inspection.requests import InformationRequest, LinkedFile, MessageSource, RequestLog
-from tests.fakes.requests import FakeDirectory, FakeInspectionRepository, FakeRequestRepository
+from tests.fakes.request_log import FakeDirectory, FakeInspectionRepository, FakeRequestRepository
 from tests.inspection.test_requests import DIRECTOR, INSPECTION, INSPECTOR, LEAD, LINK
 
 JERSEY = ZoneInfo("Europe/Jersey")

@@ -17,7 +17,7 @@ from inspection.requests import NewRequest, Person, Priority
 from scheduler.runtime import ReminderScheduler, attach, cron_triggers, tick_times
 from settings import load_settings
 from store.database import Database
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 from tests.scheduler.conftest import World, jcc_inspection, summary
 
 

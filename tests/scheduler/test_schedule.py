@@ -37,7 +37,7 @@ from store.reminder_schedule import (
     ReminderScheduleRow,
     SqlReminderSchedule,
 )
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 JCC = "jcc-children-social-care"
 LEAD = Person("lead-1", "Lead Inspector")

@@ -10,7 +10,7 @@ from inspection.requests import Person, RequestLog
 from scheduler.sources import RequestLogSource, StoreRequestSource
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 from tests.scheduler.conftest import jcc_inspection
 
 

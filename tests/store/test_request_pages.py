@@ -18,7 +18,7 @@ from inspection.request_export import export_xlsx, to_xlsx
 from inspection.requests import WAITING_STATUSES, Person, RequestLog, RequestQuery
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 LEAD = Person("aad-lead", "Lead Inspector A")
 LINK = Person("aad-link", "Link Officer C")

@@ -31,7 +31,7 @@ from inspection.requests import (
 )
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 LEAD = Person("aad-lead", "Lead Inspector A")
 INSPECTOR = Person("aad-insp", "Inspector B")

@@ -1,4 +1,4 @@
-"""Reminder outbox, snoozes and areas for improvement (issue 6)
+"""Reminder outbox, snoozes and areas for improvement
 
 Revision ID: 0006
 Revises: 0001

@@ -1,7 +1,7 @@
 """Benchmark: the request log at 500, 5,000 and 50,000 requests: a page, lists, filters,
 exports (time, peak memory).
 
-    .venv/bin/python bench/requests.py [--count 500,5000,50000] [--database URL]
+    .venv/bin/python bench/request_log.py [--count 500,5000,50000] [--database URL]
 
 Uses a fresh SQLite file per size by default (or the given database, which must be empty of
 this benchmark's inspection). Prints one line per operation: wall time, this process's CPU
@@ -42,7 +42,7 @@ from inspection.requests import (
 )
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import (
+from store.request_log import (
     RequestChildRefRow,
     RequestCounterRow,
     RequestEntryRow,

@@ -20,7 +20,7 @@ from inspection.requests import (
 )
 from store.database import Database
 from store.inspections import SqlInspectionRepository
-from store.requests import SqlRequestRepository
+from store.request_log import SqlRequestRepository
 
 STATUS_CHOICES = [s.value for s in RequestStatus]
 

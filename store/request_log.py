@@ -269,7 +269,7 @@ class SqlRequestRepository:
             return await _load(session, select_rows)
 
     async def count_waiting(self, inspection_id: int, today: date) -> tuple[int, int]:
-        """(waiting, overdue) for a summary: one aggregate query, no request loaded (issue 7)."""
+        """(waiting, overdue) for a summary: one aggregate query, no request loaded."""
         late = func.sum(case((RequestRow.due_on < today, 1), else_=0))
         query = select(func.count(), late).where(
             RequestRow.inspection_id == inspection_id,
@@ -291,7 +291,7 @@ class SqlRequestRepository:
         self, inspection_id: int, query: RequestQuery
     ) -> list[InformationRequest]:
         """`find` for a list: the request's own columns only (answers, follow-ups, notes,
-        history and case references left empty), in number order (issue 7: a list shows a
+        history and case references left empty), in number order (a list shows a
         request's number, status, due date and text)."""
         select_rows = (
             select(*_SUMMARY_COLUMNS)
