@@ -22,7 +22,7 @@ from settings import load_settings
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.e2e.test_checklist import _in_channel, _inspection, _puts
 from tests.fakes.connector import FakeConnector
-from tests.fakes.teams import EVERYONE, BotHarness, content
+from tests.fakes.teams import EVERYONE, LINK, BotHarness, content
 
 SECRET = "a-client-state-secret-of-32-chars"
 
@@ -170,3 +170,17 @@ async def test_a_file_dropped_before_the_subscription_is_synced_once_it_exists(
         assert "Required: 1 of 8 received" in content(update)
         assert len(emulator.subscriptions) == 1
         assert [d for d in emulator.deliveries if d[1] == "change"] == []
+
+
+async def test_status_tells_inspectors_how_the_files_are_watched(
+    tmp_path: Path, emulator: GraphEmulator
+) -> None:
+    clock = FixedClock(DEFAULT_NOW)
+    emulator.now = clock.now
+    async with _bot(tmp_path, emulator, clock) as bot:
+        inspection = await _inspection(bot)
+        assert inspection.id is not None
+        said = bot.texts(await bot.say("status", where="channel"))
+        assert "Files: checked every 5 minutes" in said
+        provider = bot.texts(await bot.say("status", as_=LINK, where="personal"))
+        assert "Files:" not in provider  # how the bot watches the files is for inspectors

@@ -18,7 +18,7 @@ from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.request_export import LOG_FILE_NAME, LogPublisher
 from inspection.requests import RequestLog, RequestStatus
 from tests.fakes.request_log import FakeDirectory
-from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness
+from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, content
 from tests.payloads import load
 
 PDF = b"%PDF-1.4 synthetic minutes for CR-104233\n%%EOF\n"
@@ -414,3 +414,23 @@ async def test_reassign_and_change_due(bot: BotHarness) -> None:
     assert "not a working day (Saturday); use Mon 09 Mar 2026 instead" in bot.texts(sent)
     sent = await bot.say("change due IR-001 Friday", where="channel")
     assert "say which request, the new date and why" in bot.texts(sent)
+
+
+async def test_a_long_list_shows_a_page_and_more_on_request(bot: BotHarness) -> None:
+    await bot.inspection()
+    for number in range(1, 31):
+        await bot.say(
+            f"request Supervision record {number} for CR-{1000 + number}", where="channel"
+        )
+    [first] = [s for s in await bot.say("requests open", where="channel") if s.cards]
+    shown = content(first)
+    assert "30 open requests" in shown
+    assert "IR-001 to IR-025 of 30 in all" in shown and "IR-026" not in shown
+    [more] = [a for a in first.cards[0]["actions"] if a["title"] == "More"]
+    [second] = [s for s in await bot.submit(more["data"], where="channel") if s.cards]
+    shown = content(second)
+    assert "IR-026 to IR-030 of 30 in all" in shown and "IR-025" not in shown
+    assert "actions" not in second.cards[0]  # the last page has no More
+    # A tampered cursor is refused clearly, not a crash.
+    refused = await bot.submit({**more["data"], "list": "x" * 500}, where="channel")
+    assert "not valid" in bot.texts(refused)

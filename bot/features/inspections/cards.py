@@ -135,6 +135,7 @@ def status_card(
     checklist: str,
     requests: str,
     undelivered: Sequence[str] = (),
+    files_mode: str | None = None,
 ) -> Json:
     nxt = timeline.upcoming(today, 3)
     body: list[Json] = [
@@ -156,6 +157,8 @@ def status_card(
     if undelivered:
         body.append(text("**Reminders not delivered**"))
         body.extend(text(line, subtle=True) for line in undelivered)
+    if files_mode:
+        body.append(text(files_mode, subtle=True))
     return card(body, [submit("Timeline", TIMELINE_ACTION)])
 
 

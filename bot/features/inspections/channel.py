@@ -153,6 +153,7 @@ async def set_up_channel(
     placed = await services.repository.update(
         replace(inspection, channel=result.channel, status=InspectionStatus.ACTIVE)
     )
+    await subscribe_to_files(services, placed)
     timeline = timeline_for(placed, services.frameworks)
     poster = turn.teams.post_to_channel if turn.teams is not None else None
     notes = [
@@ -167,3 +168,15 @@ async def set_up_channel(
             log.warning("welcome card not posted", exc_info=True)
             notes.append("I couldn't post the welcome card there; type `welcome` in it to show it.")
     return placed, notes, False
+
+
+async def subscribe_to_files(services: Services, inspection: Inspection) -> None:
+    """Change notifications for the new channel's Files at once (the upkeep would make the
+    subscription within a minute anyway); a failure here is left to the upkeep."""
+    channel = inspection.channel
+    if services.subscriptions is None or channel is None or not channel.drive_id:
+        return
+    try:
+        await services.subscriptions.ensure(inspection.stored_id, channel.drive_id)
+    except InspectionError as exc:
+        log.warning("files subscription not made at set-up (the upkeep retries): %s", exc)

@@ -193,12 +193,16 @@ async def show_status(turn: Turn, services: Services) -> Reply:
     )
     # 6: reminders Teams would not take are kept as failed and shown to inspectors here.
     undelivered: list[str] = []
+    files_mode: str | None = None
     if turn.role in INSPECTOR_ROLES:
         names = {m.aad_object_id: m.display_name or m.role.label for m in inspection.members}
         failures = await services.outbox.failures(inspection.stored_id)
         undelivered = undelivered_lines(failures, names=names)
+        if services.file_sync is not None and services.directory is not None:
+            # Live (a Graph change subscription) or polled: how soon an upload is seen.
+            files_mode = (await services.file_sync.files_mode(inspection.stored_id)).text
     return Reply(
-        text="\n".join([summary, *undelivered]),
+        text="\n".join([summary, *undelivered, *([files_mode] if files_mode else [])]),
         card=status_card(
             inspection,
             timeline,
@@ -206,6 +210,7 @@ async def show_status(turn: Turn, services: Services) -> Reply:
             checklist=checklist,
             requests=requests,
             undelivered=undelivered,
+            files_mode=files_mode,
         ),
     )
 
