@@ -47,13 +47,12 @@ from graph.emulator_shapes import (
     User,
     channel_json,
     error_response,
-    iso,
     item_json,
     json_body,
     member_json,
-    parse_time,
     subscription_json,
 )
+from graph.times import iso, parse_time
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from graph.emulator_drive import DriveError, EmulatedDrive, Item
+from graph.times import iso
 
 MEMBER_TYPE = "#microsoft.graph.aadUserConversationMember"
 TENANT_ID = "00000000-0000-4000-8000-0000000e0001"
@@ -194,17 +195,3 @@ async def json_body(request: web.Request) -> JsonDict:
     if not isinstance(body, dict):
         raise DriveError(400, "BadRequest", "The request body must be a JSON object.")
     return body
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

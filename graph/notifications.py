@@ -28,7 +28,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -39,6 +39,7 @@ from msgraph.graph_service_client import GraphServiceClient
 from graph.client import LOOPBACK_HOSTS, GraphConfig, send_json
 from graph.errors import ErrorPolicy
 from graph.sync_job import SyncListener, sync_inspection_files
+from graph.times import parse_time
 from inspection.clock import Clock
 from inspection.directory import Directory, Subscription
 from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
@@ -255,8 +256,10 @@ def check_notification_settings(config: GraphConfig) -> None:
         )
     parts = urlsplit(config.notification_url)
     loopback = (parts.hostname or "") in LOOPBACK_HOSTS
-    if parts.scheme not in ("http", "https") or not parts.hostname or (
-        parts.scheme == "http" and not loopback
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or (parts.scheme == "http" and not loopback)
     ):
         raise ConfigurationError(
             f"GRAPH_NOTIFICATION_URL {config.notification_url!r} is not a public https URL; "
@@ -428,7 +431,7 @@ class SubscriptionManager:
             str(created["id"]),
             inspection_id,
             resource,
-            _parse_time(created.get("expirationDateTime")) or expiry,
+            parse_time(created.get("expirationDateTime")) or expiry,
             self._clock.now(),
             self._config.notification_url,
             client_state_digest(self._config.client_state),
@@ -462,7 +465,7 @@ class SubscriptionManager:
                 log.info("Graph no longer has subscription %s; making a new one", stored.id)
             else:
                 given = (
-                    _parse_time(answer.get("expirationDateTime"))
+                    parse_time(answer.get("expirationDateTime"))
                     if isinstance(answer, dict)
                     else None
                 )
@@ -546,9 +549,7 @@ class SubscriptionManager:
                 await self.ensure(channel.inspection_id, channel.drive_id, report=report)
             except InspectionError as exc:
                 report.failed[channel.inspection_id] = str(exc)
-                log.warning(
-                    "change subscription for inspection %s: %s", channel.inspection_id, exc
-                )
+                log.warning("change subscription for inspection %s: %s", channel.inspection_id, exc)
         for inspection_id in sorted(set(subscribed) - wanted):
             try:
                 await self.unsubscribe(inspection_id)
@@ -579,16 +580,6 @@ class SubscriptionManager:
             for stored in gone:
                 await self._remove(stored)
         return len(gone)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _domain(stored: StoredSubscription) -> Subscription:

@@ -15,13 +15,13 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import get_json
 from graph.errors import ErrorPolicy, status_of
+from graph.times import parse_time
 from inspection.clock import Clock
 from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
 from inspection.errors import ConfigurationError, InspectionError
@@ -48,20 +48,10 @@ def tracked_from_json(item: dict[str, Any]) -> TrackedItem:
         mime_type=file.get("mimeType") if isinstance(file, dict) else None,
         web_url=item.get("webUrl"),
         content_tag=item.get("cTag") or item.get("eTag"),
-        last_modified=_parse_time(item.get("lastModifiedDateTime")),
+        last_modified=parse_time(item.get("lastModifiedDateTime")),
         modified_by=by.get("displayName"),
         modified_by_id=by.get("id"),
     )
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def to_drive_file(item: dict[str, Any], drive_id: str, *, path: str) -> DriveFile:

@@ -131,6 +131,11 @@ def checklist_card(
                 'data")\n\n' + "\n\n".join(lines)
             )
         )
+    # 9.7: a returned factual accuracy grid whose comments may name a child is not a checklist
+    # document, but the people uploading it must see the warning (the names are not repeated).
+    for ignored in state.ignored:
+        if "9.7:" in ignored.reason:
+            body.append(text(f"**Needs attention: {ignored.display_path}**\n\n{ignored.reason}"))
     if state.ignored:
         body.append(
             text(
