@@ -1,4 +1,4 @@
-"""design.md: the domain imports nothing from Teams, Graph, aiohttp or APScheduler."""
+"""docs/architecture.md: the domain imports nothing from Teams, Graph, aiohttp or APScheduler."""
 
 from __future__ import annotations
 

@@ -11,7 +11,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from inspection.checklist import DocumentFile, InMemoryChecklistStore, InspectionChecklist
+from inspection.checklist import (
+    ChecklistState,
+    DocumentFile,
+    InMemoryChecklistStore,
+    InspectionChecklist,
+)
 from inspection.clock import FixedClock
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
@@ -165,15 +170,12 @@ def _returned_grid(comment: str) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(
-    ("comment", "warned"),
-    [(f"{NAME} was placed in March, not April", True), ("CR-104233 was placed in March", False)],
-)
-async def test_the_returned_grid_comments_are_checked(
-    frameworks: FrameworkRegistry, comment: str, warned: bool
-) -> None:
-    clock = FixedClock(datetime(2024, 4, 20, 10, 0, tzinfo=UTC))
-    service = InspectionChecklist(InMemoryChecklistStore(), frameworks, clock)
+GRID_AT = datetime(2024, 4, 20, 10, 0, tzinfo=UTC)
+
+
+async def returned_grid_state(frameworks: FrameworkRegistry, comment: str) -> ChecklistState:
+    """The checklist after the provider returned the grid with `comment` in it."""
+    service = InspectionChecklist(InMemoryChecklistStore(), frameworks, FixedClock(GRID_AT))
     data = _returned_grid(comment)
 
     async def load() -> bytes:
@@ -181,9 +183,19 @@ async def test_the_returned_grid_comments_are_checked(
 
     file = DocumentFile(
         "g1", "Factual accuracy feedback grid.xlsx", FACTUAL_ACCURACY_FOLDER, len(data),
-        clock.now(), load=load,
+        GRID_AT, load=load,
     )  # fmt: skip
-    state = await service.record_files(INSPECTION, [file])
+    return await service.record_files(INSPECTION, [file])
+
+
+@pytest.mark.parametrize(
+    ("comment", "warned"),
+    [(f"{NAME} was placed in March, not April", True), ("CR-104233 was placed in March", False)],
+)
+async def test_the_returned_grid_comments_are_checked(
+    frameworks: FrameworkRegistry, comment: str, warned: bool
+) -> None:
+    state = await returned_grid_state(frameworks, comment)
     [ignored] = state.ignored
     assert "factual accuracy grid" in ignored.reason
     assert ("9.7" in ignored.reason) is warned

@@ -155,18 +155,7 @@ def list_card(
     body: list[Json] = [title(heading)]
     if not requests:
         body.append(text(empty, subtle=True))
-    for request in requests[:MAX_LIST]:
-        overdue = request.is_overdue(today)
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": f"**{request.ref}** · {_status_line(request, today)}",
-                "wrap": True,
-                "color": "Attention" if overdue else "Default",
-                "spacing": "Medium",
-            }
-        )
-        body.append(text(_short(request.text), subtle=True))
+    body.extend(_request_lines(requests[:MAX_LIST], today))
     if len(requests) > MAX_LIST:
         body.append(
             text(
@@ -175,6 +164,23 @@ def list_card(
             )
         )
     return card(body)
+
+
+def _request_lines(requests: Sequence[InformationRequest], today: date) -> list[Json]:
+    """Each request of a list: its number and status (red when overdue), then its words."""
+    lines: list[Json] = []
+    for request in requests:
+        lines.append(
+            {
+                "type": "TextBlock",
+                "text": f"**{request.ref}** · {_status_line(request, today)}",
+                "wrap": True,
+                "color": "Attention" if request.is_overdue(today) else "Default",
+                "spacing": "Medium",
+            }
+        )
+        lines.append(text(_short(request.text), subtle=True))
+    return lines
 
 
 def page_card(
@@ -192,18 +198,7 @@ def page_card(
     body: list[Json] = [title(heading)]
     if not page.requests:
         body.append(text(empty, subtle=True))
-    for request in page.requests:
-        overdue = request.is_overdue(today)
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": f"**{request.ref}** · {_status_line(request, today)}",
-                "wrap": True,
-                "color": "Attention" if overdue else "Default",
-                "spacing": "Medium",
-            }
-        )
-        body.append(text(_short(request.text), subtle=True))
+    body.extend(_request_lines(page.requests, today))
     if page.requests:
         first, last = page.requests[0].ref, page.requests[-1].ref
         body.append(text(f"{first} to {last} of {page.total} in all.", subtle=True))
