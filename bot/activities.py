@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ActivityTypes, ConversationAccount, ConversationReference
 
 from bot.router import Attachment, ConversationKind, Mention
 from inspection.conversations import ConversationRef
@@ -93,16 +93,24 @@ def reference_key(activity: Activity) -> tuple[object, ...]:
     )
 
 
+def _reference(activity: Activity) -> ConversationReference:
+    """botbuilder's reference to the activity's conversation, for proactive posts later: the
+    root conversation (not one thread of a channel), no particular message."""
+    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+    if reference.conversation is not None:
+        reference.conversation.id = root_conversation_id(activity)
+    reference.activity_id = None
+    return reference
+
+
 def conversation_ref(activity: Activity) -> ConversationRef | None:
+    """The stored reference to the conversation this activity came from."""
     if not activity.conversation or not activity.conversation.id or not activity.service_url:
         return None
     kind = conversation_kind(activity)
     channel = channel_data(activity)
-    reference: ConversationReference = TurnContext.get_conversation_reference(activity)
+    reference = _reference(activity)
     root = root_conversation_id(activity)
-    if reference.conversation is not None:
-        reference.conversation.id = root
-    reference.activity_id = None
     sender = activity.from_property
     return ConversationRef(
         conversation_id=root,
@@ -112,6 +120,26 @@ def conversation_ref(activity: Activity) -> ConversationRef | None:
         aad_object_id=(sender.aad_object_id if sender else None) if kind == "personal" else None,
         channel_id=(channel.get("channel_id") or root) if kind == "channel" else None,
         team_id=channel.get("team_id"),
+        reference=reference.serialize(),
+    )
+
+
+def channel_ref(incoming: Activity, team_id: str, channel_id: str) -> ConversationRef:
+    """The stored reference to another channel of the team the activity came from (where the
+    bot just opened a thread), for proactive posts there."""
+    tenant = channel_data(incoming).get("tenant_id")
+    reference = _reference(incoming)
+    reference.conversation = ConversationAccount(
+        id=channel_id, is_group=True, conversation_type="channel", tenant_id=tenant
+    )
+    reference.user = None
+    return ConversationRef(
+        conversation_id=channel_id,
+        kind="channel",
+        service_url=incoming.service_url,
+        tenant_id=tenant,
+        channel_id=channel_id,
+        team_id=team_id,
         reference=reference.serialize(),
     )
 

@@ -18,14 +18,13 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
-    ConversationAccount,
-    ConversationReference,
 )
 
 from bot.activities import (
     attachments_of,
     bot_removed,
     channel_data,
+    channel_ref,
     conversation_kind,
     conversation_ref,
     execute_action_data,
@@ -327,22 +326,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         return posted
 
     async def _remember_channel(self, incoming: Activity, team_id: str, channel_id: str) -> None:
-        tenant = channel_data(incoming).get("tenant_id")
-        reference: ConversationReference = TurnContext.get_conversation_reference(incoming)
-        reference.conversation = ConversationAccount(
-            id=channel_id, is_group=True, conversation_type="channel", tenant_id=tenant
-        )
-        reference.activity_id = None
-        reference.user = None
-        ref = ConversationRef(
-            conversation_id=channel_id,
-            kind="channel",
-            service_url=incoming.service_url,
-            tenant_id=tenant,
-            channel_id=channel_id,
-            team_id=team_id,
-            reference=reference.serialize(),
-        )
+        ref = channel_ref(incoming, team_id, channel_id)
         await self.services.conversations.save(ref)
         self._saved[channel_id] = _Saved(None, ref, time.monotonic())
 
