@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from graph.emulator import GraphEmulator
     from graph.notifications import SubscriptionManager
     from inspection.clock import Clock
-    from inspection.directory import Directory
     from inspection.notifier import Notifier
+    from inspection.workspace import ChannelWorkspace
     from settings import Settings
     from store.files import SqlFileStore
 
@@ -38,7 +38,7 @@ log = logging.getLogger("app")
 class _Graph:
     """Microsoft Graph as configured: the directory, and what starts and stops with it."""
 
-    directory: Directory | None
+    directory: ChannelWorkspace | None
     files: SqlFileStore
     emulator: GraphEmulator | None = None
     # GRAPH_CLIENT_STATE: the secret change notifications carry (None: no notifications).
@@ -53,7 +53,7 @@ def build_services(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    directory: Directory | None = None,
+    directory: ChannelWorkspace | None = None,
     notifier: Notifier | None = None,
     retry_base_seconds: float = 0.5,
     graph_emulator: Path | None = None,
@@ -78,7 +78,7 @@ def _build(
     settings: Settings,
     *,
     clock: Clock | None,
-    directory: Directory | None,
+    directory: ChannelWorkspace | None,
     notifier: Notifier | None,
     retry_base_seconds: float,
     graph_emulator: Path | None,
@@ -200,7 +200,7 @@ def _build(
 def _graph(
     settings: Settings,
     database: Any,
-    directory: Directory | None,
+    directory: ChannelWorkspace | None,
     emulator_folder: Path | None,
     clock: Clock,
 ) -> _Graph:
@@ -215,7 +215,7 @@ def _graph(
     if emulator_folder is None and not settings.graph_team_id:
         return _Graph(None, files)
     from graph.client import GraphConfig, build_client
-    from graph.directory import GraphDirectory
+    from graph.workspace import GraphWorkspace
 
     config = GraphConfig.from_settings(settings)
     emulator = None
@@ -227,7 +227,7 @@ def _graph(
         config = replace(config, base_url=emulator.bind(), team_id=team.id)
     client = build_client(config)
     graph = _Graph(
-        GraphDirectory(client, files, config, clock=clock),
+        GraphWorkspace(client, files, config, clock=clock),
         files,
         emulator=emulator,
         client_state=config.client_state or None,
@@ -263,7 +263,7 @@ def create_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    directory: Directory | None = None,
+    directory: ChannelWorkspace | None = None,
     migrate: bool = True,
     retry_base_seconds: float = 0.5,
     scheduler: bool | None = None,

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from graph.client import GraphConfig, build_client  # noqa: E402
-from graph.directory import GraphDirectory  # noqa: E402
-from inspection.directory import ChannelSetup  # noqa: E402
+from graph.workspace import GraphWorkspace  # noqa: E402
 from inspection.model import Inspection  # noqa: E402
+from inspection.workspace import ChannelSetup  # noqa: E402
 from store.database import Database  # noqa: E402
 from store.files import SqlFileStore  # noqa: E402
 from store.inspections import SqlInspectionRepository  # noqa: E402
@@ -79,7 +79,7 @@ async def run(args: argparse.Namespace, files: int) -> dict[str, float]:
         database = Database(args.database_url or f"sqlite+aiosqlite:///{work / 'bench.db'}")
         await database.migrate()
         config = GraphConfig(base_url=base_url)
-        directory = GraphDirectory(build_client(config), SqlFileStore(database), config)
+        directory = GraphWorkspace(build_client(config), SqlFileStore(database), config)
         setup = await directory.setup_channel(
             ChannelSetup(TEAM, "Benchmark Service", date(2024, 3, 4), LEAD)
         )

@@ -29,10 +29,10 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)
 from bot.features.checklist.cards import checklist_card  # noqa: E402
 from inspection.checklist import InMemoryChecklistStore  # noqa: E402
 from inspection.clock import FixedClock  # noqa: E402
-from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult  # noqa: E402
 from inspection.frameworks import builtin_frameworks  # noqa: E402
 from inspection.intake import ChecklistIntake  # noqa: E402
 from inspection.model import Channel, Inspection  # noqa: E402
+from inspection.workspace import ChangeKind, DriveFile, FileChange, SyncResult  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANNEL = Channel("team", "channel", drive_id="drive", folder_id="folder")
@@ -48,7 +48,7 @@ NAMES = [
 ]
 
 
-class MemoryDirectory:
+class MemoryWorkspace:
     def __init__(self) -> None:
         self.downloads = 0
 
@@ -81,7 +81,7 @@ def changes(count: int) -> list[FileChange]:
 
 async def main(count: int, store_kind: str) -> None:
     frameworks = builtin_frameworks()
-    directory = MemoryDirectory()
+    directory = MemoryWorkspace()
     database = None
     store: Any = InMemoryChecklistStore()
     inspection_id = 1

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from inspection.checklist import InspectionChecklist
 from inspection.clock import Clock
-from inspection.directory import Directory
 from inspection.frameworks import FrameworkRegistry
 from inspection.inspections import InspectionService
 from inspection.intake import ChecklistIntake
@@ -23,6 +22,7 @@ from inspection.reminder_dispatch import Outbox, ReminderDispatcher
 from inspection.repository import InspectionRepository
 from inspection.request_export import LogPublisher
 from inspection.requests import RequestLog
+from inspection.workspace import ChannelWorkspace
 from store.conversations import SqlConversationStore
 from store.database import Database
 
@@ -59,7 +59,7 @@ class Services:
     # The team new inspection channels are made in; None: the team the command was sent from.
     inspections_team_id: str | None
     # Microsoft Graph (channel set-up, members, files); None when not configured.
-    directory: Directory | None = None
+    directory: ChannelWorkspace | None = None
     # Graph change subscriptions for the channels' Files (GRAPH_NOTIFICATION_URL set).
     subscriptions: SubscriptionManager | None = None
     # Keeps the Excel copy of the request log in the channel's Files (needs `directory`).

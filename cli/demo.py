@@ -30,11 +30,11 @@ from cli.common import CliError, print_json, run
 from cli.demo_files import DemoFile, demo_files
 from inspection.checklist import DocumentFile, InspectionChecklist
 from inspection.clock import Clock, FixedClock, SystemClock, local_today
-from inspection.directory import channel_folders
 from inspection.frameworks import Framework, FrameworkRegistry
 from inspection.inspections import InspectionService
 from inspection.model import Channel, Inspection, InspectionStatus, Member, Role
 from inspection.requests import LinkedFile, Person, RequestLog
+from inspection.workspace import channel_folders
 from store.database import Database
 
 if TYPE_CHECKING:

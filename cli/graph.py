@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from cli.common import CliError, frameworks, iso_date, print_json, run, settings, with_database
 from inspection.clock import SystemClock
-from inspection.directory import ChannelSetup, ChannelSetupResult, SyncResult, channel_folders
 from inspection.inspections import InspectionService, channels_of_other_inspections
 from inspection.model import Inspection, InspectionStatus, Member, Role
+from inspection.workspace import ChannelSetup, ChannelSetupResult, SyncResult, channel_folders
 from store.database import Database
 from store.inspections import SqlInspectionRepository
 
 if TYPE_CHECKING:
-    from graph.directory import GraphDirectory
+    from graph.workspace import GraphWorkspace
     from settings import Settings
 
 
@@ -66,7 +66,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sync.set_defaults(handler=run(_sync_files))
 
 
-def _directory(config: Settings, database: Database) -> GraphDirectory:
+def _directory(config: Settings, database: Database) -> GraphWorkspace:
     """The Graph directory, imported here: `app` loads this module, and msgraph is large."""
     from graph.wiring import create_directory
 

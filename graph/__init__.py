@@ -2,7 +2,7 @@
 
 The only package that imports msgraph / kiota / azure-identity. What it offers:
 
-- `graph.directory.GraphDirectory`: the domain's `inspection.directory.Directory` port
+- `graph.workspace.GraphWorkspace`: the domain's `inspection.workspace.ChannelWorkspace` port
   (channel setup, members, delta file sync, download, upload). Build it with
   `graph.wiring.create_directory(settings, database)`.
 - `graph.notifications`: `notifications_routes(trigger, client_state)` for

@@ -24,8 +24,8 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory  # type: ignore[import-untyped]
 
-from inspection.directory import DEFAULT_CHANNEL_NAME_PATTERN, MembershipType
 from inspection.errors import ConfigurationError
+from inspection.workspace import DEFAULT_CHANNEL_NAME_PATTERN, MembershipType
 
 GRAPH_SCOPES = ["https://graph.microsoft.com/.default"]
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"

@@ -41,10 +41,10 @@ from graph.errors import ErrorPolicy
 from graph.sync_job import SyncListener, sync_inspection_files
 from graph.times import parse_time
 from inspection.clock import Clock
-from inspection.directory import Directory, Subscription
 from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
 from inspection.model import Channel
 from inspection.repository import InspectionRepository
+from inspection.workspace import ChannelWorkspace, Subscription
 from jsonbody import read_json
 from store.files import SqlFileStore, StoredSubscription
 
@@ -224,7 +224,7 @@ def notifications_routes(
 
 
 def subscription_trigger(
-    directory: Directory,
+    directory: ChannelWorkspace,
     inspections: InspectionRepository,
     files: SqlFileStore,
     listeners: Sequence[SyncListener] = (),

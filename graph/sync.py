@@ -23,9 +23,9 @@ from graph.client import get_json
 from graph.errors import ErrorPolicy, status_of
 from graph.times import parse_time
 from inspection.clock import Clock
-from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
 from inspection.errors import ConfigurationError, InspectionError
 from inspection.model import Channel
+from inspection.workspace import ChangeKind, DriveFile, FileChange, SyncResult
 from store.files import DeltaState, SqlFileStore, TrackedItem
 
 log = logging.getLogger(__name__)

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from inspection.directory import Directory, SyncResult
 from inspection.model import Inspection
 from inspection.repository import InspectionRepository
+from inspection.workspace import ChannelWorkspace, SyncResult
 
 # Told about every completed sync (the checklist reacts to the changes).
 SyncListener = Callable[[Inspection, SyncResult], Awaitable[None]]
 
 
 async def sync_inspection_files(
-    directory: Directory,
+    directory: ChannelWorkspace,
     inspections: InspectionRepository,
     inspection_id: int,
     listeners: Sequence[SyncListener] = (),

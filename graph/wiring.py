@@ -1,6 +1,6 @@
 """Building graph/ from the settings, for app.py, the CLI and the scheduler.
 
-- `create_directory(settings, database)`: the `Directory` to hand to the domain.
+- `create_directory(settings, database)`: the `ChannelWorkspace` to hand to the domain.
 - `local_graph(settings)`: when no Azure credentials are configured, start the emulator
   in-process (files under GRAPH_EMULATOR_FOLDER) and return settings pointing at it.
 """
@@ -13,11 +13,11 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from graph.client import DEFAULT_BASE_URL, GraphConfig, build_client
-from graph.directory import GraphDirectory
 from graph.emulator import GraphEmulator, seed_local
 from graph.notifications import (
     SubscriptionManager,
 )
+from graph.workspace import GraphWorkspace
 from inspection.clock import Clock, SystemClock
 from store.database import Database
 from store.files import SqlFileStore
@@ -30,9 +30,9 @@ log = logging.getLogger(__name__)
 
 def create_directory(
     settings: Any, database: Database, *, clock: Clock | None = None
-) -> GraphDirectory:
+) -> GraphWorkspace:
     config = GraphConfig.from_settings(settings)
-    return GraphDirectory(build_client(config), SqlFileStore(database), config, clock=clock)
+    return GraphWorkspace(build_client(config), SqlFileStore(database), config, clock=clock)
 
 
 def create_subscriptions(

@@ -1,9 +1,9 @@
 """Files arriving in the inspection channel reach the checklist (7.2).
 
-A sync of the channel's Files (`Directory.sync_files`, run by change notifications or the
+A sync of the channel's Files (`ChannelWorkspace.sync_files`, run by change notifications or the
 polling job) gives `FileChange`s; this module turns them into the checklist's `DocumentFile`s
 and ids of removed files, records them, and says what changed and which new questions to put
-to the link officer. The file's bytes are fetched through the `Directory` port only when the
+to the link officer. The file's bytes are fetched through the `ChannelWorkspace` port only when the
 checklist needs them (content checks, or a name too weak to decide on).
 
     intake = ChecklistIntake(store, frameworks, clock, directory=graph_directory)
@@ -32,14 +32,14 @@ from inspection.checklist import (
     Question,
 )
 from inspection.clock import Clock
-from inspection.directory import Directory, DriveFile, SyncResult
 from inspection.documents.content import DEFAULT_LIMITS, Limits
 from inspection.errors import NotFound
 from inspection.frameworks import ChecklistItemSpec, FrameworkRegistry
 from inspection.model import Channel, Inspection, Role
+from inspection.workspace import ChannelWorkspace, DriveFile, SyncResult
 
 # The directory may only exist once the app has started (the local emulator): ask each time.
-DirectorySource = Callable[[], Directory | None]
+WorkspaceSource = Callable[[], ChannelWorkspace | None]
 Loader = Callable[[], Awaitable[bytes]]
 # Checklist services kept per channel drive (each holds its matchers); more are rebuilt.
 _CACHE_LIMIT = 256
@@ -104,9 +104,9 @@ def changes_to_record(
 
 
 class DirectoryReader:
-    """`DocumentReader` over `Directory.download`, for the files of one channel."""
+    """`DocumentReader` over `ChannelWorkspace.download`, for the files of one channel."""
 
-    def __init__(self, directory: Directory, channel: Channel, *, max_bytes: int) -> None:
+    def __init__(self, directory: ChannelWorkspace, channel: Channel, *, max_bytes: int) -> None:
         self._directory = directory
         self._channel = channel
         self._max_bytes = max_bytes
@@ -142,8 +142,8 @@ class ChecklistIntake:
         frameworks: FrameworkRegistry,
         clock: Clock,
         *,
-        directory: Directory | None = None,
-        directory_source: DirectorySource | None = None,
+        directory: ChannelWorkspace | None = None,
+        directory_source: WorkspaceSource | None = None,
         limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         """`directory_source` instead of `directory` when the directory is only known once
@@ -151,11 +151,11 @@ class ChecklistIntake:
         self._store = store
         self._frameworks = frameworks
         self._clock = clock
-        self._source: DirectorySource = directory_source or (lambda: directory)
+        self._source: WorkspaceSource = directory_source or (lambda: directory)
         self._limits = limits
         self._services: dict[tuple[int, str], InspectionChecklist] = {}
 
-    def directory(self) -> Directory | None:
+    def directory(self) -> ChannelWorkspace | None:
         return self._source()
 
     def _reader(self, inspection: Inspection) -> DirectoryReader | None:
@@ -303,8 +303,8 @@ def question_recipients(inspection: Inspection) -> tuple[str, ...]:
 __all__ = [
     "ChecklistIntake",
     "DirectoryReader",
-    "DirectorySource",
     "IntakeResult",
+    "WorkspaceSource",
     "changes_to_record",
     "document_file",
     "question_recipients",

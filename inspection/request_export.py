@@ -21,9 +21,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from inspection.directory import INFORMATION_REQUESTS_FOLDER, DriveFile
 from inspection.model import Channel, Inspection
 from inspection.requests import Audience, InformationRequest, RequestLog
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER, DriveFile
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _styles() -> tuple[Any, Any, Any]:
 
 
 class FileUploader(Protocol):
-    """The one `Directory` operation exports need (inspection/directory.py)."""
+    """The one `ChannelWorkspace` operation exports need (inspection/workspace.py)."""
 
     async def upload(
         self,

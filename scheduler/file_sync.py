@@ -25,10 +25,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from graph.sync_job import SyncListener, sync_inspection_files
-from inspection.directory import SyncResult
 from inspection.errors import InspectionError
 from inspection.intake import IntakeResult
 from inspection.model import Inspection, InspectionStatus
+from inspection.workspace import SyncResult
 
 log = logging.getLogger("scheduler.file_sync")
 

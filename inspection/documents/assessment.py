@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.documents.checks import (
     CONTENT_MISMATCH,
     CheckContext,
@@ -33,6 +32,7 @@ from inspection.errors import InspectionError
 from inspection.frameworks import ChecklistItemSpec, Framework
 from inspection.model import Inspection
 from inspection.request_export import FACTUAL_ACCURACY_FOLDER
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER
 
 # --- ignoring ------------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from inspection.clock import FixedClock
 from inspection.requests import RequestLog, RequestStatus
 from tests.dialogs.conftest import Apps
-from tests.fakes.request_log import FakeDirectory
+from tests.fakes.request_log import FakeWorkspace
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, OUTSIDER, BotHarness, content
 
 PDF = b"%PDF-1.4 synthetic minutes for CR-104233\n%%EOF\n"
@@ -72,7 +72,7 @@ async def test_answered_without_text_asks_for_it_then_files_then_confirms(
     bot: BotHarness, files_server: TestServer
 ) -> None:
     await _two_requests(bot)
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     bot.services.directory = directory  # type: ignore[assignment]
     said = bot.texts(await bot.say("IR-001 is answered", as_=LINK))
     assert "What is the answer to IR-001" in said

@@ -63,8 +63,8 @@ async def bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
 
 @pytest.fixture
 async def graph_bot(tmp_path: Path, clock: FixedClock) -> AsyncIterator[BotHarness]:
-    """The bot with a FakeDirectory as Microsoft Graph (`graph_bot.services.directory`)."""
-    from tests.fakes.request_log import FakeDirectory
+    """The bot with a FakeWorkspace as Microsoft Graph (`graph_bot.services.directory`)."""
+    from tests.fakes.request_log import FakeWorkspace
 
-    async with running_bot(tmp_path, clock, FakeDirectory()) as harness:
+    async with running_bot(tmp_path, clock, FakeWorkspace()) as harness:
         yield harness

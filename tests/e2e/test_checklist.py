@@ -16,9 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from app import GRAPH_EMULATOR, SERVICES, create_app
 from graph.emulator import GraphEmulator, seed_local
 from inspection.clock import FixedClock
-from inspection.directory import channel_folders
 from inspection.errors import Unavailable
 from inspection.model import Inspection
+from inspection.workspace import channel_folders
 from scheduler.file_sync import FileSyncPoller
 from settings import load_settings
 from store.files import SqlFileStore, StoredSubscription

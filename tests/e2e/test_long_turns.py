@@ -12,14 +12,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import BACKGROUND_TURNS, SERVICES, create_app
 from inspection.clock import FixedClock
-from inspection.directory import ChannelSetup, ChannelSetupResult, Progress
+from inspection.workspace import ChannelSetup, ChannelSetupResult, Progress
 from settings import load_settings
 from tests.e2e.conftest import DEFAULT_NOW
 from tests.fakes.connector import FakeConnector
 from tests.fakes.teams import EVERYONE, LINK, BotHarness, content
 
 
-class GatedDirectory:
+class GatedWorkspace:
     """Sets up a channel only when the test opens the gate (a slow SharePoint, on demand)."""
 
     def __init__(self) -> None:
@@ -47,8 +47,8 @@ class GatedDirectory:
 
 
 @pytest.fixture
-async def gated(tmp_path: Path) -> AsyncIterator[tuple[BotHarness, GatedDirectory, Any]]:
-    directory = GatedDirectory()
+async def gated(tmp_path: Path) -> AsyncIterator[tuple[BotHarness, GatedWorkspace, Any]]:
+    directory = GatedWorkspace()
     settings = load_settings(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'slow.db'}")
     app = create_app(
         settings,
@@ -67,7 +67,7 @@ async def gated(tmp_path: Path) -> AsyncIterator[tuple[BotHarness, GatedDirector
 
 
 async def test_slow_channel_setup_is_acknowledged_then_finished(
-    gated: tuple[BotHarness, GatedDirectory, Any],
+    gated: tuple[BotHarness, GatedWorkspace, Any],
 ) -> None:
     bot, directory, background = gated
     payload = bot.activity(

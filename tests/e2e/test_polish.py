@@ -22,7 +22,7 @@ from inspection.errors import Unavailable
 from inspection.request_export import FACTUAL_ACCURACY_FOLDER, GRID_FILE_NAME
 from inspection.requests import Person
 from settings import load_settings
-from tests.fakes.request_log import FakeDirectory
+from tests.fakes.request_log import FakeWorkspace
 from tests.fakes.teams import CHANNEL_ID, DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, Sent, content
 
 
@@ -243,7 +243,7 @@ async def test_heavy_libraries_are_not_loaded_at_start_by_default(tmp_path: Path
 # --- 7. draft sent posts the Appendix 4 factual accuracy grid ---------------------------------
 async def test_draft_sent_posts_the_factual_accuracy_grid(bot: BotHarness) -> None:
     await bot.inspection()
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     bot.services.directory = directory  # type: ignore[assignment]
     said = bot.texts(await bot.say("draft sent yesterday", where="channel"))
     assert "Recorded: draft report sent on Sun 01 Mar 2026" in said
@@ -263,7 +263,7 @@ async def test_draft_sent_posts_the_factual_accuracy_grid(bot: BotHarness) -> No
 
 async def test_draft_sent_from_a_chat_tells_the_channel(bot: BotHarness) -> None:
     await bot.inspection()
-    bot.services.directory = FakeDirectory()  # type: ignore[assignment]
+    bot.services.directory = FakeWorkspace()  # type: ignore[assignment]
     await bot.say("help", where="channel")  # the bot has been in the channel (reference kept)
     sent = await bot.say("draft sent yesterday", where="personal")
     in_channel = [s for s in sent if s.conversation_id.startswith(CHANNEL_ID)]
@@ -283,7 +283,7 @@ async def test_draft_sent_without_graph_says_how_to_get_the_grid(bot: BotHarness
 
 async def test_draft_sent_when_the_upload_fails_keeps_the_date(bot: BotHarness) -> None:
     inspection = await bot.inspection()
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     directory.fail = Unavailable("Microsoft Graph did not answer")
     bot.services.directory = directory  # type: ignore[assignment]
     said = bot.texts(await bot.say("draft sent yesterday", where="channel"))

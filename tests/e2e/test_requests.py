@@ -14,10 +14,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from openpyxl import load_workbook
 
-from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.request_export import LOG_FILE_NAME, LogPublisher
 from inspection.requests import RequestLog, RequestStatus
-from tests.fakes.request_log import FakeDirectory
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER
+from tests.fakes.request_log import FakeWorkspace
 from tests.fakes.teams import DIRECTOR, INSPECTOR, LEAD, LINK, BotHarness, content
 from tests.payloads import load
 
@@ -54,10 +54,10 @@ def _publisher(bot: BotHarness) -> LogPublisher:
     return bot.services.log_publisher
 
 
-def _directory(bot: BotHarness) -> FakeDirectory:
+def _directory(bot: BotHarness) -> FakeWorkspace:
     """The harness's stand-in for Graph (the `graph_bot` fixture)."""
     directory = bot.services.directory
-    assert isinstance(directory, FakeDirectory)
+    assert isinstance(directory, FakeWorkspace)
     return directory
 
 

@@ -1,5 +1,5 @@
 """In-memory doubles for the request log: `FakeRequestRepository`, `FakeInspectionRepository`,
-`FakeDirectory` (upload only)."""
+`FakeWorkspace` (upload only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from inspection.directory import DriveFile
 from inspection.errors import Conflict, NotFound
 from inspection.model import Channel, Inspection
 from inspection.requests import (
@@ -17,6 +16,7 @@ from inspection.requests import (
     format_ref,
     matches,
 )
+from inspection.workspace import DriveFile
 
 
 class FakeInspectionRepository:
@@ -136,7 +136,7 @@ class FakeRequestRepository:
         return stored
 
 
-class FakeDirectory:
+class FakeWorkspace:
     """Records uploads; `fail` makes the next upload raise it."""
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures: a loopback Graph emulator, a seeded team, and GraphDirectory on the real SDK."""
+"""Fixtures: a loopback Graph emulator, a seeded team, and GraphWorkspace on the real SDK."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from graph.client import GraphConfig, build_client
-from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator, seed_local
+from graph.workspace import GraphWorkspace
 from inspection.clock import FixedClock
-from inspection.directory import ChannelSetup, ChannelSetupResult, channel_folders
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection, Member, Role
+from inspection.workspace import ChannelSetup, ChannelSetupResult, channel_folders
 from store.database import Database
 from store.files import SqlFileStore
 from store.inspections import SqlInspectionRepository
@@ -49,16 +49,16 @@ def clock() -> FixedClock:
     return FixedClock(MORNING)
 
 
-DirectoryFactory = Callable[..., GraphDirectory]
+DirectoryFactory = Callable[..., GraphWorkspace]
 
 
 @pytest.fixture
 def make_directory(
     emulator: GraphEmulator, sqlite_database: Database, clock: FixedClock
 ) -> DirectoryFactory:
-    def make(database: Database | None = None, **config: Any) -> GraphDirectory:
+    def make(database: Database | None = None, **config: Any) -> GraphWorkspace:
         settings = GraphConfig(base_url=emulator.base_url, **config)
-        return GraphDirectory(
+        return GraphWorkspace(
             build_client(settings),
             SqlFileStore(database or sqlite_database),
             settings,
@@ -70,7 +70,7 @@ def make_directory(
 
 
 @pytest.fixture
-def directory(make_directory: DirectoryFactory) -> GraphDirectory:
+def directory(make_directory: DirectoryFactory) -> GraphWorkspace:
     return make_directory()
 
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
-from inspection.directory import FolderPurpose
+from graph.workspace import GraphWorkspace
 from inspection.errors import ConfigurationError, NotFound, Unavailable
 from inspection.frameworks import FrameworkRegistry
+from inspection.workspace import FolderPurpose
 from tests.graph.conftest import (
     DIRECTOR,
     INSPECTOR,
@@ -24,7 +24,7 @@ from tests.graph.conftest import (
 async def test_private_channel_has_its_owner_members_and_one_folder_per_item(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     result = await directory.setup_channel(setup_request(team, frameworks))
@@ -61,7 +61,7 @@ async def test_private_channel_has_its_owner_members_and_one_folder_per_item(
 async def test_running_setup_twice_finds_what_the_first_run_made(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     first = await directory.setup_channel(setup_request(team, frameworks))
@@ -121,7 +121,7 @@ async def test_a_setup_that_stopped_after_the_channel_is_completed_next_time(
 async def test_a_new_private_channels_files_404_until_sharepoint_has_provisioned_them(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     emulator.private_provisioning_404s = 3
@@ -156,7 +156,7 @@ async def test_files_that_never_appear_give_up_with_a_clear_message(
 async def test_standard_channel_uses_the_team_library_and_warns_about_outsiders(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     emulator.auto_users = False
@@ -178,7 +178,7 @@ async def test_standard_channel_uses_the_team_library_and_warns_about_outsiders(
 async def test_a_person_graph_refuses_is_reported_and_the_rest_are_added(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     emulator.auto_users = False
@@ -194,7 +194,7 @@ async def test_a_person_graph_refuses_is_reported_and_the_rest_are_added(
 
 
 async def test_unknown_team_is_a_clear_error(
-    directory: GraphDirectory, team: EmulatedTeam, frameworks: FrameworkRegistry
+    directory: GraphWorkspace, team: EmulatedTeam, frameworks: FrameworkRegistry
 ) -> None:
     request = setup_request(team, frameworks, team_id="no-such-team")
     with pytest.raises(NotFound, match=r"there is no team 'no-such-team'.*GRAPH_TEAM_ID"):
@@ -203,7 +203,7 @@ async def test_unknown_team_is_a_clear_error(
 
 async def test_missing_team_or_lead_is_refused_before_calling_graph(
     emulator: GraphEmulator,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     team: EmulatedTeam,
     frameworks: FrameworkRegistry,
 ) -> None:
@@ -217,7 +217,7 @@ async def test_missing_team_or_lead_is_refused_before_calling_graph(
 async def test_a_long_service_name_is_shortened_and_cleaned_for_teams(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     request = setup_request(
@@ -249,7 +249,7 @@ async def test_the_configured_membership_applies_when_the_request_names_none(
 async def test_another_inspections_channel_of_the_same_name_is_never_adopted(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     # A second inspection of the same service in the same month must not share the first's

@@ -1,4 +1,4 @@
-"""The pure helpers of the Directory port: channel names, folders, members."""
+"""The pure helpers of the ChannelWorkspace port: channel names, folders, members."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspection.directory import (
+from inspection.errors import ConfigurationError, InspectionError
+from inspection.frameworks import FrameworkRegistry
+from inspection.model import Member, Role
+from inspection.workspace import (
     DEFAULT_CHANNEL_NAME_PATTERN,
     MAX_CHANNEL_NAME,
     FolderPurpose,
@@ -17,9 +20,6 @@ from inspection.directory import (
     clean_name,
     setup_members,
 )
-from inspection.errors import ConfigurationError, InspectionError
-from inspection.frameworks import FrameworkRegistry
-from inspection.model import Member, Role
 
 MARCH = date(2024, 3, 4)
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
 from graph.errors import GraphUnavailable
-from inspection.directory import ChangeKind, ChannelSetupResult, SyncResult
+from graph.workspace import GraphWorkspace
 from inspection.errors import ConfigurationError, InspectionError, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Channel
+from inspection.workspace import ChangeKind, ChannelSetupResult, SyncResult
 from store.database import Database
 from store.files import SqlFileStore
 from tests.graph.conftest import DirectoryFactory, setup_request, stored_inspection
@@ -28,7 +28,7 @@ async def _channel(
     database: Database,
     team: EmulatedTeam,
     frameworks: FrameworkRegistry,
-) -> tuple[GraphDirectory, ChannelSetupResult, int]:
+) -> tuple[GraphWorkspace, ChannelSetupResult, int]:
     directory = make_directory(database)
     result = await directory.setup_channel(setup_request(team, frameworks))
     return directory, result, await stored_inspection(database, result)
@@ -240,7 +240,7 @@ async def test_429_with_retry_after_is_retried_by_the_sdk(
 
 
 async def test_sync_before_setup_is_refused_with_what_to_do(
-    directory: GraphDirectory, sqlite_database: Database
+    directory: GraphWorkspace, sqlite_database: Database
 ) -> None:
     with pytest.raises(ConfigurationError, match="run the channel setup first"):
         await directory.sync_files(1, Channel("team", "19:x@thread.tacv2"))

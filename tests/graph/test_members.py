@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
+from graph.workspace import GraphWorkspace
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Channel
 from tests.graph.conftest import LEAD, setup_request
 
 
 async def test_team_members_are_read_across_pages(
-    emulator: GraphEmulator, team: EmulatedTeam, directory: GraphDirectory
+    emulator: GraphEmulator, team: EmulatedTeam, directory: GraphWorkspace
 ) -> None:
     for number in range(7):
         team.members.append(
@@ -31,7 +31,7 @@ async def test_team_members_are_read_across_pages(
 async def test_channel_members_of_a_private_channel(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     setup = await directory.setup_channel(setup_request(team, frameworks))
@@ -46,7 +46,7 @@ async def test_channel_members_of_a_private_channel(
 async def test_adding_members_later_skips_people_already_there(
     emulator: GraphEmulator,
     team: EmulatedTeam,
-    directory: GraphDirectory,
+    directory: GraphWorkspace,
     frameworks: FrameworkRegistry,
 ) -> None:
     from inspection.model import Member, Role

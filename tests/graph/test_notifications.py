@@ -20,10 +20,10 @@ from graph.notifications import (
     subscription_trigger,
 )
 from inspection.clock import FixedClock
-from inspection.directory import SyncResult
 from inspection.errors import ConfigurationError
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
+from inspection.workspace import SyncResult
 from store.database import Database
 from store.files import SqlFileStore
 from store.inspections import SqlInspectionRepository

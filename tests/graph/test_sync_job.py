@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from graph.directory import GraphDirectory
 from graph.emulator import EmulatedTeam, GraphEmulator
 from graph.sync_job import sync_inspection_files
-from inspection.directory import SyncResult
+from graph.workspace import GraphWorkspace
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Inspection
+from inspection.workspace import SyncResult
 from store.database import Database
 from store.inspections import SqlInspectionRepository
 from tests.graph.conftest import DirectoryFactory, setup_request, stored_inspection
@@ -43,7 +43,7 @@ async def test_polling_syncs_and_tells_listeners(
 
 
 async def test_an_inspection_without_a_channel_is_skipped(
-    directory: GraphDirectory, sqlite_database: Database, emulator: GraphEmulator
+    directory: GraphWorkspace, sqlite_database: Database, emulator: GraphEmulator
 ) -> None:
     inspection_id = await stored_inspection(sqlite_database)
     repository = SqlInspectionRepository(sqlite_database)

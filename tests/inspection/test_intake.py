@@ -1,5 +1,5 @@
 """`inspection.intake`: a sync of the channel's Files reaches the checklist, content is read
-through the Directory port, and the result says what changed and what to ask."""
+through the ChannelWorkspace port, and the result says what changed and what to ask."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from inspection.checklist import InMemoryChecklistStore, ItemStatus
 from inspection.clock import FixedClock
-from inspection.directory import ChangeKind, DriveFile, FileChange, SyncResult
 from inspection.errors import Forbidden, NotFound
 from inspection.frameworks import FrameworkRegistry
 from inspection.intake import (
@@ -21,6 +20,7 @@ from inspection.intake import (
     question_recipients,
 )
 from inspection.model import Channel, Inspection, Member, Role
+from inspection.workspace import ChangeKind, DriveFile, FileChange, SyncResult
 from tests.documents.builders import docx_bytes, staffing_rows, xlsx_bytes
 
 LINK = "aad-link"
@@ -30,8 +30,8 @@ T0 = datetime(2024, 2, 5, 9, 0, tzinfo=UTC)
 CHANNEL = Channel("team-1", "channel-1", drive_id="drive-1", folder_id="folder-1")
 
 
-class FakeDirectory:
-    """Only what intake uses of the Directory port: download, counted."""
+class FakeWorkspace:
+    """Only what intake uses of the ChannelWorkspace port: download, counted."""
 
     def __init__(self) -> None:
         self.content: dict[str, bytes] = {}
@@ -93,12 +93,12 @@ def _sync(*changes: FileChange, inspection_id: int = 3) -> SyncResult:
 
 
 @pytest.fixture
-def directory() -> FakeDirectory:
-    return FakeDirectory()
+def directory() -> FakeWorkspace:
+    return FakeWorkspace()
 
 
 @pytest.fixture
-def intake(frameworks: FrameworkRegistry, directory: FakeDirectory) -> ChecklistIntake:
+def intake(frameworks: FrameworkRegistry, directory: FakeWorkspace) -> ChecklistIntake:
     clock = FixedClock(datetime(2024, 2, 12, 10, 0, tzinfo=UTC))
     return ChecklistIntake(
         InMemoryChecklistStore(),
@@ -108,7 +108,7 @@ def intake(frameworks: FrameworkRegistry, directory: FakeDirectory) -> Checklist
     )
 
 
-def _put(directory: FakeDirectory, change: FileChange, data: bytes) -> FileChange:
+def _put(directory: FakeWorkspace, change: FileChange, data: bytes) -> FileChange:
     directory.content[change.item_id] = data
     return replace(change, size=len(data))
 
@@ -152,7 +152,7 @@ def test_questions_go_to_the_link_officer_else_the_lead_inspector() -> None:
 
 
 async def test_a_sync_reaches_the_checklist_and_content_is_read_through_the_directory(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     inspection = _inspection()
     staffing = _put(
@@ -181,7 +181,7 @@ async def test_a_sync_reaches_the_checklist_and_content_is_read_through_the_dire
 
 
 async def test_an_empty_sync_changes_nothing(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     outcome = await intake.record_sync(_inspection(), _sync())
     assert not outcome.changed and outcome.state is None and outcome.new_questions == ()
@@ -194,7 +194,7 @@ async def test_a_sync_of_another_inspection_is_refused(intake: ChecklistIntake) 
 
 
 async def test_an_ambiguous_file_is_asked_about_once(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     inspection = _inspection()
     data_nov = _put(
@@ -219,7 +219,7 @@ async def test_an_ambiguous_file_is_asked_about_once(
 
 
 async def test_a_deleted_file_leaves_the_checklist(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     inspection = _inspection()
     org = _put(directory, _change("o1", "01 Organisational structures/Org chart.pdf"), b"%PDF-1.4")
@@ -244,7 +244,7 @@ def _meetings(rows: Sequence[Sequence[str]]) -> bytes:
 
 
 async def test_recheck_after_the_onsite_dates_move(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     inspection = _inspection()
     meetings = _put(
@@ -285,7 +285,7 @@ async def test_without_a_directory_files_are_received_not_checked(
     assert any("content not checked" in note for note in item.notes), item.notes
 
 
-async def test_roles_are_the_checklists(intake: ChecklistIntake, directory: FakeDirectory) -> None:
+async def test_roles_are_the_checklists(intake: ChecklistIntake, directory: FakeWorkspace) -> None:
     inspection = _inspection()
     with pytest.raises(Forbidden, match="link officer"):
         await intake.waive(inspection, "staffing_data", "not applicable", by=DIRECTOR)
@@ -298,7 +298,7 @@ async def test_roles_are_the_checklists(intake: ChecklistIntake, directory: Fake
 
 
 async def test_reconcile_catches_up_with_what_a_failed_recording_missed(
-    intake: ChecklistIntake, directory: FakeDirectory
+    intake: ChecklistIntake, directory: FakeWorkspace
 ) -> None:
     inspection = _inspection()
     org = _put(directory, _change("o1", "01 Organisational structures/Org chart.pdf"), b"%PDF-1.4")

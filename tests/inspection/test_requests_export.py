@@ -14,7 +14,6 @@ import pytest
 from openpyxl import load_workbook
 
 from inspection.clock import FixedClock
-from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.frameworks import FrameworkRegistry
 from inspection.model import Channel
 from inspection.request_export import (
@@ -29,7 +28,8 @@ from inspection.request_export import (
     to_xlsx,
 )
 from inspection.requests import InformationRequest, LinkedFile, MessageSource, RequestLog
-from tests.fakes.request_log import FakeDirectory, FakeInspectionRepository, FakeRequestRepository
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER
+from tests.fakes.request_log import FakeInspectionRepository, FakeRequestRepository, FakeWorkspace
 from tests.inspection.test_requests import DIRECTOR, INSPECTION, INSPECTOR, LEAD, LINK
 
 JERSEY = ZoneInfo("Europe/Jersey")
@@ -178,7 +178,7 @@ async def test_publisher_keeps_the_provider_copy_in_the_channel(
     log = RequestLog(
         FakeRequestRepository(), FakeInspectionRepository(inspection), frameworks, clock
     )
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     log.add_listener(LogPublisher(directory, log))
     request = await log.log(1, LEAD, "Staffing return")
     await log.add_note(1, request.ref, LEAD, "secret-ish internal remark")
@@ -200,7 +200,7 @@ async def test_no_channel_no_upload(frameworks: FrameworkRegistry) -> None:
     log = RequestLog(
         FakeRequestRepository(), FakeInspectionRepository(INSPECTION), frameworks, clock
     )
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     publisher = LogPublisher(directory, log)
     log.add_listener(publisher)
     await log.log(1, LEAD, "Staffing return")
@@ -234,7 +234,7 @@ async def test_factual_accuracy_grid(frameworks: FrameworkRegistry) -> None:
 
 
 async def test_grid_is_uploaded_to_the_channel() -> None:
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     assert (
         await publish_factual_accuracy_grid(
             directory, INSPECTION, draft_received=None, comments_due=None
@@ -256,7 +256,7 @@ def test_an_empty_log_still_has_headers(audience: str) -> None:
     assert sheet["A1"].value == "Id" and sheet.max_row == 1
 
 
-class SlowDirectory(FakeDirectory):
+class SlowWorkspace(FakeWorkspace):
     """Uploads wait until released, so a burst of changes arrives during one upload."""
 
     def __init__(self) -> None:
@@ -274,7 +274,7 @@ async def test_background_publisher_coalesces_a_burst(frameworks: FrameworkRegis
     log = RequestLog(
         FakeRequestRepository(), FakeInspectionRepository(inspection), frameworks, clock
     )
-    directory = SlowDirectory()
+    directory = SlowWorkspace()
     publisher = LogPublisher(directory, log, background=True)
     log.add_listener(publisher)
     for number in range(5):
@@ -301,7 +301,7 @@ async def test_background_failure_is_counted_and_the_next_change_retries(
     log = RequestLog(
         FakeRequestRepository(), FakeInspectionRepository(inspection), frameworks, clock
     )
-    directory = FakeDirectory()
+    directory = FakeWorkspace()
     directory.fail = RuntimeError("Graph is down")
     publisher = LogPublisher(directory, log, background=True)
     log.add_listener(publisher)

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inspection.clock import FixedClock
-from inspection.directory import SyncResult
 from inspection.errors import Unavailable
 from inspection.intake import IntakeResult
 from inspection.model import Channel, Inspection
+from inspection.workspace import SyncResult
 from scheduler.file_sync import FileSyncPoller
 from scheduler.subscriptions import SubscriptionUpkeep
 from tests.scheduler.conftest import jcc_inspection

@@ -24,11 +24,11 @@ from bot.sender import Sender
 from inspection.checklist import ChecklistState, Question
 from inspection.clock import Clock
 from inspection.conversations import ConversationStore
-from inspection.directory import SyncResult
 from inspection.frameworks import FrameworkRegistry
 from inspection.intake import ChecklistIntake, IntakeResult, question_recipients
 from inspection.model import Inspection
 from inspection.notifier import DeliveryStatus, Notifier, OutgoingMessage, Recipient
+from inspection.workspace import SyncResult
 from store.checklist_cards import SqlChecklistCards
 
 log = logging.getLogger(__name__)

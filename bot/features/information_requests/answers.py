@@ -14,10 +14,10 @@ from bot.features.information_requests.dialogs import DIALOG_ID
 from bot.features.information_requests.views import card_for, person
 from bot.router import Attachment, DialogStart, Reply, Turn
 from bot.services import Services
-from inspection.directory import INFORMATION_REQUESTS_FOLDER, clean_name
 from inspection.errors import InspectionError
 from inspection.model import Inspection
 from inspection.requests import LinkedFile, Precheck, RequestStatus
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER, clean_name
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ async def linked_files(
 
     A file sent in a personal chat lives in the sender's OneDrive, which inspectors may not be
     able to open: it is copied into the channel's "Information requests" folder when the
-    Directory is available. A file shared in the channel is linked where it is.
+    ChannelWorkspace is available. A file shared in the channel is linked where it is.
     """
     files: list[LinkedFile] = []
     problems: list[str] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 from bot.features.information_requests.views import person
 from bot.router import Reply, Routes, Turn
 from bot.services import Services
-from inspection.directory import INFORMATION_REQUESTS_FOLDER
 from inspection.errors import InspectionError
 from inspection.inspections import timeline_for
 from inspection.model import INSPECTOR_ROLES, Role
@@ -15,6 +14,7 @@ from inspection.request_export import (
     export_xlsx,
     publish_factual_accuracy_grid,
 )
+from inspection.workspace import INFORMATION_REQUESTS_FOLDER
 
 MEMBERS = frozenset(Role)
 

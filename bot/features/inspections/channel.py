@@ -16,11 +16,11 @@ from bot.features.inspections.cards import (
 from bot.router import Reply, Turn
 from bot.services import Services
 from inspection.clock import local_today
-from inspection.directory import ChannelSetup, setup_members, with_folders
 from inspection.errors import InspectionError
 from inspection.frameworks import Framework
 from inspection.inspections import channels_of_other_inspections, timeline_for
 from inspection.model import Channel, Inspection, InspectionStatus, Member
+from inspection.workspace import ChannelSetup, setup_members, with_folders
 
 log = logging.getLogger(__name__)
 

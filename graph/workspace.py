@@ -1,4 +1,4 @@
-"""`GraphDirectory`: the domain's `Directory` port implemented with msgraph-sdk.
+"""`GraphWorkspace`: the domain's `ChannelWorkspace` port implemented with msgraph-sdk.
 
 Setup is idempotent (7.2): a second run finds the channel and folders the first made, and a
 run that stopped part-way (after the channel, before the folders) is completed by the next.
@@ -26,11 +26,13 @@ from graph.client import GraphConfig, get_json, send_json
 from graph.errors import ErrorPolicy, code_of, message_of, status_of
 from graph.sync import DeltaSync, to_drive_file
 from inspection.clock import Clock, SystemClock
-from inspection.directory import (
+from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
+from inspection.model import Channel, Member, Role
+from inspection.workspace import (
+    ChannelMember,
     ChannelSetup,
     ChannelSetupResult,
-    Directory,
-    DirectoryMember,
+    ChannelWorkspace,
     DriveFile,
     FolderRef,
     MembershipType,
@@ -40,8 +42,6 @@ from inspection.directory import (
     name_variants,
     setup_members,
 )
-from inspection.errors import ConfigurationError, InspectionError, NotFound, Unavailable
-from inspection.model import Channel, Member, Role
 from store.files import SqlFileStore
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,9 @@ def _member_body(aad_object_id: str, roles: list[str]) -> AadUserConversationMem
     )
 
 
-def _directory_member(member: dict[str, Any]) -> DirectoryMember:
+def _directory_member(member: dict[str, Any]) -> ChannelMember:
     # Without "@odata.type" Graph's userId would be lost by the SDK; as JSON it is kept.
-    return DirectoryMember(
+    return ChannelMember(
         aad_object_id=str(member.get("userId") or ""),
         display_name=str(member.get("displayName") or ""),
         email=member.get("email"),
@@ -94,7 +94,7 @@ def _file_name(text: str) -> str:
     return cleaned.strip(" .")
 
 
-class GraphDirectory:
+class GraphWorkspace:
     def __init__(
         self,
         client: GraphServiceClient,
@@ -401,11 +401,11 @@ class GraphDirectory:
             if p.aad_object_id not in in_team
         ]
 
-    async def team_members(self, team_id: str) -> tuple[DirectoryMember, ...]:
+    async def team_members(self, team_id: str) -> tuple[ChannelMember, ...]:
         builder = self.client.teams.by_team_id(team_id).members
         return await self._members(builder, "listing the team's members")
 
-    async def channel_members(self, channel: Channel) -> tuple[DirectoryMember, ...]:
+    async def channel_members(self, channel: Channel) -> tuple[ChannelMember, ...]:
         builder = (
             self.client.teams.by_team_id(channel.team_id)
             .channels.by_channel_id(channel.channel_id)
@@ -413,7 +413,7 @@ class GraphDirectory:
         )
         return await self._members(builder, "listing the channel's members")
 
-    async def _members(self, builder: Any, doing: str) -> tuple[DirectoryMember, ...]:
+    async def _members(self, builder: Any, doing: str) -> tuple[ChannelMember, ...]:
         return tuple(_directory_member(m) for m in await self._all_pages(builder, doing))
 
     # -- files -----------------------------------------------------------------------------
@@ -499,9 +499,9 @@ class GraphDirectory:
         return channel.drive_id
 
 
-__all__ = ["GraphDirectory"]
+__all__ = ["GraphWorkspace"]
 
 
-def _is_a_directory(directory: GraphDirectory) -> Directory:
-    """mypy checks here that GraphDirectory implements the domain's port."""
+def _is_a_directory(directory: GraphWorkspace) -> ChannelWorkspace:
+    """mypy checks here that GraphWorkspace implements the domain's port."""
     return directory

@@ -1,4 +1,4 @@
-"""The inspection's place in Teams and its files: the `Directory` port and its neutral types.
+"""The inspection's place in Teams and its files: the `ChannelWorkspace` port and its neutral types.
 
 The domain asks for a channel, its members and its files in these terms; an adapter (graph/)
 does it with Microsoft Graph. Nothing here knows what Graph, a drive item or an HTTP call is.
@@ -125,7 +125,7 @@ class ChannelSetupResult:
 
 
 @dataclass(frozen=True)
-class DirectoryMember:
+class ChannelMember:
     """A member of a team or channel as the directory knows them."""
 
     aad_object_id: str
@@ -209,8 +209,8 @@ class Subscription:
     expires_at: datetime
 
 
-class Directory(Protocol):
-    """Channels, members and files for inspections (implemented by graph.GraphDirectory)."""
+class ChannelWorkspace(Protocol):
+    """Channels, members and files for inspections (implemented by graph.GraphWorkspace)."""
 
     async def setup_channel(
         self, request: ChannelSetup, progress: Progress | None = None
@@ -226,9 +226,9 @@ class Directory(Protocol):
         """Add people to a private channel (already-present ones are skipped); returns ids added."""
         ...
 
-    async def team_members(self, team_id: str) -> tuple[DirectoryMember, ...]: ...
+    async def team_members(self, team_id: str) -> tuple[ChannelMember, ...]: ...
 
-    async def channel_members(self, channel: Channel) -> tuple[DirectoryMember, ...]: ...
+    async def channel_members(self, channel: Channel) -> tuple[ChannelMember, ...]: ...
 
     async def sync_files(self, inspection_id: int, channel: Channel) -> SyncResult:
         """Fetch what changed in the channel's Files since the last sync (all, the first time).
@@ -363,10 +363,10 @@ __all__ = [
     "INFORMATION_REQUESTS_FOLDER",
     "OPTIONAL_DOCUMENTS_FOLDER",
     "ChangeKind",
+    "ChannelMember",
     "ChannelSetup",
     "ChannelSetupResult",
-    "Directory",
-    "DirectoryMember",
+    "ChannelWorkspace",
     "DriveFile",
     "FileChange",
     "FolderPurpose",
