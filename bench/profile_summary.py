@@ -58,7 +58,7 @@ PRESETS: dict[str, list[tuple[str, str]]] = {
         ("database: SQLAlchemy, asyncpg, store/", r"(sqlalchemy|asyncpg)/| \(store/"),
         (
             "reply: card, msrest, connector HTTP",
-            r"InspectionBot\.send \(|connector_http|msrest/|bot/adapter\.py",
+            r"Sender\.reply \(|bot/sender\.py|bot/msrest_fast\.py|msrest/|bot/adapter\.py",
         ),
         (
             "dialog state, not its database part",

@@ -1,4 +1,4 @@
-"""Building graph/ from the settings, for app.py, the CLI and the scheduler.
+"""Building graph/ from the settings, for the composition root (app/), the CLI and the scheduler.
 
 - `create_directory(settings, database)`: the `ChannelWorkspace` to hand to the domain.
 - `local_graph(settings)`: when no Azure credentials are configured, start the emulator

@@ -12,7 +12,7 @@ What is due is computed from stored state and recorded in the outbox, so nothing
 state that a restart could lose. A tick plans only the inspections the reminder schedule
 (store/reminder_schedule.py) says are due or changed; the first tick after a start plans all.
 
-Wiring (in the composition root, `app.py`):
+Wiring (in the composition root, `app/__init__.py`):
 
     reminders = ReminderScheduler(dispatcher, frameworks, interval_minutes=...)
     attach(app, reminders)                 # starts and stops with the aiohttp app

@@ -10,7 +10,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from msrest.serialization import Model
 
-import bot.msrest_fast as activity_json
+import bot.msrest_fast as fast
 from bot.msrest_fast import read_activity
 from tests.payloads import load
 
@@ -45,16 +45,17 @@ def _msrest(body: dict[str, Any]) -> Activity:
 def test_teams_payloads_read_as_msrest_reads_them(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    assert fast.enabled()  # the start-up self-check (it reads its samples with msrest too)
     body = load(name)
     expected = _state(_msrest(body))
     used_msrest: list[dict[str, Any]] = []
-    whole = activity_json._with_msrest
+    whole = fast._with_msrest
 
     def counted(body: dict[str, Any]) -> Activity:
         used_msrest.append(body)
         return whole(body)
 
-    monkeypatch.setattr(activity_json, "_with_msrest", counted)
+    monkeypatch.setattr(fast, "_with_msrest", counted)
     assert _state(read_activity(body)) == expected
     assert used_msrest == []  # the direct path, not the fallback
 
