@@ -209,6 +209,22 @@ def execute_action_data(value: object) -> dict[str, Any]:
     return data
 
 
+# The router action a file consent card's answer is routed as (fileConsent/invoke).
+FILE_CONSENT_ACTION = "file_consent"
+
+
+def file_consent_data(value: object) -> dict[str, Any]:
+    """What a person's answer to a file consent card carries: accept or decline, the card's
+    own context, and where to upload the file when accepted."""
+    value = _dict(value)
+    return {
+        "action": FILE_CONSENT_ACTION,
+        "consent": _str(value.get("action")),
+        "context": _dict(value.get("context")),
+        "upload_info": _dict(value.get("uploadInfo")),
+    }
+
+
 def message_action_data(value: object) -> dict[str, Any]:
     """The data a message action carries: its command id as the router action, and the
     message it was used on (text without HTML, id, link, author)."""

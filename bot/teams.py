@@ -28,6 +28,7 @@ from bot.activities import (
     conversation_kind,
     conversation_ref,
     execute_action_data,
+    file_consent_data,
     message_action_data,
     reference_key,
     root_conversation_id,
@@ -197,6 +198,12 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         activity = turn_context.activity
         if activity.name == "composeExtension/submitAction":
             return await self._message_action(turn_context)
+        if activity.name == "fileConsent/invoke":
+            # The answer to a file consent card: routed as its action, answered with 200.
+            data = file_consent_data(activity.value)
+            turn = replace(self.to_turn(turn_context), data=data, text="")
+            await self.sender.reply(turn_context, await self.router.dispatch(turn))
+            return InvokeResponse(status=int(HTTPStatus.OK))
         if activity.name != "adaptiveCard/action":
             return await super().on_invoke_activity(turn_context)
         data = execute_action_data(activity.value)

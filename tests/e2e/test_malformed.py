@@ -42,6 +42,7 @@ def _replaced(payload: dict[str, Any], path: tuple[Any, ...], value: Any) -> dic
         "personal_message",
         "card_submit",
         "invoke_action",
+        "file_consent",
         "conversation_update_bot_added",
         "installation_update_add",
     ],

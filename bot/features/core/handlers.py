@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot import cards
+from bot.activities import FILE_CONSENT_ACTION
 from bot.context import CHOOSE_ACTION, choice_reply
 from bot.features.routing import router_of
 from bot.router import (
@@ -145,3 +146,15 @@ def welcome_reply(turn: Turn) -> Reply:
         else None
     )
     return Reply(text=" ".join(lines), card=cards.card(body, actions))
+
+
+@routes.action(FILE_CONSENT_ACTION)
+async def answer_file_consent(turn: Turn, services: Services) -> Reply:
+    """The bot offers no file through a consent card (the request log and the grid go to the
+    channel's Files), so an answer to one is an old or foreign card: said so, nothing sent."""
+    if (turn.data or {}).get("consent") == "decline":
+        return Reply(text="OK, I won't send that file.")
+    return Reply(
+        text="That file offer is out of date, so I haven't sent anything. The request log is in "
+        "the channel's Files: type `export requests` there to refresh it."
+    )
