@@ -190,7 +190,7 @@ class LocalRun:
                 [
                     sys.executable,
                     "-m",
-                    "app",
+                    "cli.main",
                     "local",
                     "--demo",
                     "--data",
