@@ -147,8 +147,12 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
         last = self._greeted.get(key)
         if last is not None:
             when, by = last
-            window = INSTALL_PAIR_SECONDS if event == "installation" else GREETING_WINDOW_SECONDS
-            if now - when < window and (event == "members" or by == "members"):
+            if event == "members" and now - when < GREETING_WINDOW_SECONDS:
+                return
+            if event == "installation" and by == "members" and now - when < INSTALL_PAIR_SECONDS:
+                # The other half of the install the members event just greeted; a further
+                # installation after it is a re-install and greets again.
+                self._greeted[key] = (when, "paired")
                 return
         if len(self._greeted) > MEMBERS_CACHE_SIZE:
             self._greeted.clear()

@@ -120,6 +120,17 @@ async def test_a_second_install_event_greets_again(bot: BotHarness) -> None:
         assert len(greetings) == 1
 
 
+async def test_a_reinstall_after_a_members_first_pair_greets_again(bot: BotHarness) -> None:
+    """The emulator's page load may announce members first, then the installation; a new
+    install seconds later is a new install, not that pair's second half."""
+    for _ in range(2):
+        sent: list[object] = []
+        for payload in reversed(_install_pair(bot, "personal")):
+            sent += await bot.send(payload)  # type: ignore[arg-type]
+        greetings = [s for s in sent if "Hello, I'm the inspection bot" in content(s)]  # type: ignore[arg-type]
+        assert len(greetings) == 1
+
+
 async def test_an_unchanged_reference_is_written_once_and_a_changed_one_again(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
