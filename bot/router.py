@@ -216,7 +216,7 @@ class Reply:
     # Replace the card whose button was pressed instead of posting a new message.
     update: bool = False
     # Or replace a specific earlier message of the bot.
-    update_activity_id: str | None = None
+    replaces_message_id: str | None = None
     # Extra messages to post after this one (e.g. a card after a short confirmation).
     more: tuple[Reply, ...] = ()
     # Send to the sender's personal chat with the bot instead of this conversation (the

@@ -304,7 +304,7 @@ class Sender:
         if reply.private:
             await self._reply_privately(context, reply)
             return
-        target = reply.update_activity_id or (card_activity_id if reply.update else None)
+        target = reply.replaces_message_id or (card_activity_id if reply.update else None)
         if target and (reply.card is not None or reply.text is not None):
             activity = to_activity(reply)
             activity.id = target

@@ -1,11 +1,11 @@
 """The live checklist card in each inspection channel, and the questions about files.
 
 `ChecklistBoard.on_sync` is the `SyncListener` the Files poller and the change notifications
-call: after every sync of the
-channel's Files it records the changes (`inspection.intake`), updates the channel's checklist
-card in place (`update_activity` of the card it last posted, whose id is kept in
-`store.checklist_cards`; a new card when there is none or it is gone), and asks the link officer
-about ambiguous files: in their personal chat, else in the channel with an @mention of them.
+call: after every sync of the channel's Files it records the changes (`inspection.intake`),
+replaces the channel's checklist card in place through the sender (`Sender.update_posted` of
+the card it last posted, whose id is kept in `store.checklist_cards`; a new card when there is
+none or it is gone), and asks the link officer about ambiguous files: in their personal chat,
+else in the channel with an @mention of them.
 """
 
 from __future__ import annotations
