@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inspection.errors import ConfigurationError
+from inspection.frameworks import FrameworkRegistry
 
 
 class Settings(BaseSettings):
@@ -153,3 +154,9 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"])
         raise ConfigurationError(f"setting {name}: {first['msg']}") from exc
+
+
+def load_frameworks(settings: Settings) -> FrameworkRegistry:
+    """The built-in frameworks, and the inspectorate's own rule files from FRAMEWORKS_DIR."""
+    extra = (settings.frameworks_dir,) if settings.frameworks_dir else ()
+    return FrameworkRegistry.load(*extra)

@@ -96,7 +96,6 @@ def _build(
     from bot.services import Services
     from inspection.checklist import InspectionChecklist
     from inspection.clock import SystemClock
-    from inspection.frameworks import FrameworkRegistry
     from inspection.inspections import InspectionService
     from inspection.intake import ChecklistIntake
     from inspection.reminder_dispatch import ReminderDispatcher
@@ -104,6 +103,7 @@ def _build(
     from inspection.requests import RequestLog
     from scheduler.runtime import ReminderScheduler
     from scheduler.sources import ChecklistServiceSource, StoreRequestSource
+    from settings import load_frameworks
     from store.checklist import SqlChecklistStore
     from store.checklist_cards import SqlChecklistCards
     from store.conversations import SqlConversationStore
@@ -114,8 +114,7 @@ def _build(
     from store.request_log import SqlRequestRepository
 
     database = Database(settings.database_url)
-    extra_frameworks = (settings.frameworks_dir,) if settings.frameworks_dir else ()
-    frameworks = FrameworkRegistry.load(*extra_frameworks)
+    frameworks = load_frameworks(settings)
     the_clock = clock or SystemClock()
     repository = SqlInspectionRepository(database)
     conversations = SqlConversationStore(database)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from inspection.errors import InspectionError
 from inspection.frameworks import FrameworkRegistry
-from settings import Settings, load_settings
+from settings import Settings, load_frameworks, load_settings
 from store.database import Database
 
 if TYPE_CHECKING:
@@ -53,8 +53,7 @@ def settings() -> Settings:
 
 
 def frameworks(config: Settings) -> FrameworkRegistry:
-    extra = (config.frameworks_dir,) if config.frameworks_dir else ()
-    return FrameworkRegistry.load(*extra)
+    return load_frameworks(config)
 
 
 async def with_database(config: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
