@@ -282,29 +282,30 @@ class Routes:
     """
 
     def __init__(self) -> None:
-        self.declared: list[tuple[str, dict[str, Any], Handler]] = []
+        # (the router method, its arguments, the handler), in declaration order.
+        self.declared: list[tuple[str, tuple[Any, ...], dict[str, Any], Handler]] = []
 
-    def _declare(self, kind: str, **options: Any) -> Callable[[Handler], Handler]:
+    def _declare(self, kind: str, *args: Any, **options: Any) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            self.declared.append((kind, options, handler))
+            self.declared.append((kind, args, options, handler))
             return handler
 
         return decorate
 
     def command(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self._declare("command", name=name, **options)
+        return self._declare("command", name, **options)
 
     def intent(self, pattern: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self._declare("intent", pattern=pattern, **options)
+        return self._declare("intent", pattern, **options)
 
     def action(self, name: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self._declare("action", name=name, **options)
+        return self._declare("action", name, **options)
 
     def files(self, **options: Any) -> Callable[[Handler], Handler]:
         return self._declare("files", **options)
 
     def event(self, name: Event, **options: Any) -> Callable[[Handler], Handler]:
-        return self._declare("event", name=name, **options)
+        return self._declare("event", name, **options)
 
 
 class Router(Generic[S]):
@@ -437,16 +438,9 @@ class Router(Generic[S]):
 
     def include(self, routes: Routes) -> None:
         """Add a feature module's routes, in the order they were declared."""
-        for kind, options, handler in routes.declared:
+        for kind, args, options, handler in routes.declared:
             register: Callable[..., Callable[[Handler], Handler]] = getattr(self, kind)
-            options = dict(options)
-            first = options.pop("name", None) if kind in ("command", "action", "event") else None
-            if kind == "intent":
-                first = options.pop("pattern")
-            if first is None:
-                register(**options)(handler)
-            else:
-                register(first, **options)(handler)
+            register(*args, **options)(handler)
 
     def use(self, middleware: Middleware) -> None:
         """Add middleware; the first added is the outermost."""
