@@ -292,9 +292,6 @@ class Sender:
         self._begin_dialog = begin
 
     # --- in a turn -----------------------------------------------------------------------
-    async def say(self, context: TurnContext, text: str) -> None:
-        await say(context, text)
-
     async def reply(
         self, context: TurnContext, reply: Reply, card_activity_id: str | None = None
     ) -> None:

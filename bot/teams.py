@@ -35,7 +35,7 @@ from bot.activities import (
     strip_bot_mention,
 )
 from bot.router import UNAVAILABLE_REPLY, DialogStart, Event, Reply, Router, Turn, User
-from bot.sender import Sender, SendError
+from bot.sender import Sender, SendError, say
 from bot.services import Services
 from inspection.conversations import ConversationRef
 from inspection.errors import Unavailable
@@ -189,7 +189,7 @@ class InspectionBot(TeamsActivityHandler):  # type: ignore[misc]
             try:
                 await self.dialogs.load(turn_context)
             except Unavailable:
-                await self.sender.say(turn_context, UNAVAILABLE_REPLY)
+                await say(turn_context, UNAVAILABLE_REPLY)
                 return
             if await self.dialogs.continue_turn(turn_context, turn):
                 return
